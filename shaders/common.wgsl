@@ -1,0 +1,121 @@
+// common.wgsl — declarations shared by every pass (prepended to each pass's source).
+// Conventions (docs/conventions.md, ../MATH): NDC in [-1, 1]^2, pixel (i, j) has centre
+// ((2i + 1)/W - 1, 1 - (2j + 1)/H), row 0 at the top. d2 is always the *squared* distance.
+
+struct RasterUniforms {
+    width: u32,
+    height: u32,
+    num_views: u32,
+    num_verts: u32,
+    num_faces: u32,
+    num_chunks: u32,   // ceil(num_faces / CHUNK)
+    tiles_x: u32,      // ceil(width / TILE)
+    tiles_y: u32,      // ceil(height / TILE)
+    sigma: f32,
+    cull_r: f32,       // sqrt(sigma * ln(1/eps - 1)): the face bbox grows by this much (NDC)
+    near: f32,         // faces with a vertex at z_c <= near are skipped
+    _pad: u32,
+}
+
+// rows of R, then (eye.xyz, tan of the half field of view)
+struct Camera {
+    r0: vec4f,
+    r1: vec4f,
+    r2: vec4f,
+    eye_tan: vec4f,
+}
+
+// Per (view, face), written by setup:
+//   ab:      corners a.xy, b.xy (NDC)
+//   c_flags: c.xy, z = 1 if the face may be "inside" (|2A| > 1e-12), w = 1 if the face is drawn
+//   range:   pixel range of the bbox grown by cull_r, inclusive: i0, i1, j0, j1 (empty: i0 > i1)
+struct FaceRec {
+    ab: vec4f,
+    c_flags: vec4f,
+    range: vec4i,
+}
+
+const CHUNK: u32 = 256u;  // faces per chunk (setup's workgroup, forward's scan width)
+const TILE: u32 = 16u;    // forward's tile edge in pixels
+const MIN_DOUBLE_AREA: f32 = 1e-12;
+
+fn pixel_center(i: i32, j: i32, w: f32, h: f32) -> vec2f {
+    return vec2f((2.0 * f32(i) + 1.0) / w - 1.0, 1.0 - (2.0 * f32(j) + 1.0) / h);
+}
+
+// log(1 + y) for y in [0, 1], accurate for small y
+fn log1p_small(y: f32) -> f32 {
+    if (y < 1e-4) {
+        return y - 0.5 * y * y;
+    }
+    return log(1.0 + y);
+}
+
+// softplus(x) = log(1 + e^x), stable for any x
+fn softplus(x: f32) -> f32 {
+    return max(x, 0.0) + log1p_small(exp(-abs(x)));
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if (x >= 0.0) {
+        return 1.0 / (1.0 + exp(-x));
+    }
+    let e = exp(x);
+    return e / (1.0 + e);
+}
+
+// 1 - e^l for l <= 0, accurate when l is near 0 (S from log T)
+fn one_minus_exp(l: f32) -> f32 {
+    if (l > -1e-3) {
+        return -l * (1.0 + l * (0.5 + l / 6.0));
+    }
+    return 1.0 - exp(l);
+}
+
+fn cross2(u: vec2f, v: vec2f) -> f32 {
+    return u.x * v.y - u.y * v.x;
+}
+
+// Nearest point of segment [e0, e1] to p: returns (t, |p - q|^2) with q = e0 + t (e1 - e0).
+fn segment_t_d2(p: vec2f, e0: vec2f, e1: vec2f) -> vec2f {
+    let e = e1 - e0;
+    let len2 = dot(e, e);
+    var t = 0.0;
+    if (len2 > 0.0) {
+        t = clamp(dot(p - e0, e) / len2, 0.0, 1.0);
+    }
+    let q = e0 + t * e;
+    let d = p - q;
+    return vec2f(t, dot(d, d));
+}
+
+// The nearest edge of triangle (a, b, c) to p, first minimum in edge order (a,b), (b,c), (c,a):
+// returns (edge index, t, d2).
+fn nearest_edge(p: vec2f, a: vec2f, b: vec2f, c: vec2f) -> vec3f {
+    var best = vec3f(0.0, segment_t_d2(p, a, b));
+    let e1 = segment_t_d2(p, b, c);
+    if (e1.y < best.z) {
+        best = vec3f(1.0, e1);
+    }
+    let e2 = segment_t_d2(p, c, a);
+    if (e2.y < best.z) {
+        best = vec3f(2.0, e2);
+    }
+    return best;
+}
+
+// Edge-function inside test, independent of orientation.
+fn inside(p: vec2f, a: vec2f, b: vec2f, c: vec2f) -> bool {
+    let w0 = cross2(b - a, p - a);
+    let w1 = cross2(c - b, p - b);
+    let w2 = cross2(a - c, p - c);
+    return (w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0) || (w0 <= 0.0 && w1 <= 0.0 && w2 <= 0.0);
+}
+
+fn range_contains(r: vec4i, i: i32, j: i32) -> bool {
+    return i >= r.x && i <= r.y && j >= r.z && j <= r.w;
+}
+
+fn ranges_overlap(r: vec4i, s: vec4i) -> bool {
+    return r.x <= s.y && s.x <= r.y && r.z <= s.w && s.z <= r.w;
+}

@@ -1,0 +1,22 @@
+// project.wgsl — per (vertex, view): camera space v_c = R (v - eye), screen x_s = x_c / (z_c tan θ).
+// Dispatch: (ceil(num_verts / 64), num_views, 1).
+
+@group(0) @binding(0) var<uniform> u: RasterUniforms;
+@group(0) @binding(1) var<storage, read> cams: array<Camera>;
+@group(0) @binding(2) var<storage, read> verts: array<vec4f>;        // xyz, w unused
+// proj: per (view, vertex) at view * num_verts + v: x_s, y_s, z_c, 0
+@group(0) @binding(3) var<storage, read_write> proj: array<vec4f>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+    let v = gid.x;
+    let view = gid.y;
+    if (v >= u.num_verts) {
+        return;
+    }
+    let cam = cams[view];
+    let d = verts[v].xyz - cam.eye_tan.xyz;
+    let vc = vec3f(dot(cam.r0.xyz, d), dot(cam.r1.xyz, d), dot(cam.r2.xyz, d));
+    let s = vc.z * cam.eye_tan.w;
+    proj[view * u.num_verts + v] = vec4f(vc.x / s, vc.y / s, vc.z, 0.0);
+}

@@ -1,0 +1,55 @@
+//! One error type for the library: every failure a user can cause ends here with a message that says
+//! what was wrong and what to change, never a panic.
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting or an argument outside its valid range (σ ≤ 0, size 0, NaN …).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// A mesh file that could not be read or made sense of.
+    #[error("cannot read mesh {path}: {msg}")]
+    Mesh { path: PathBuf, msg: String },
+    /// A file that could not be read or written.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// No usable GPU adapter, or a GPU operation that failed.
+    #[error("GPU: {0}")]
+    Gpu(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed over
+/// the destination, so an error never leaves a partial file behind.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}

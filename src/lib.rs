@@ -1,0 +1,16 @@
+//! softras: a differentiable soft rasterizer (Liu et al., "Soft Rasterizer", 2019) in WGSL compute
+//! shaders, and the engine that deforms a template mesh until its silhouettes match target images.
+//! This crate root has no Bevy in it; the viewer lives behind the `gui` feature.
+pub mod camera;
+pub mod error;
+pub mod mesh;
+pub mod output;
+pub mod raster;
+
+#[cfg(feature = "gui")]
+pub mod viewer;
+
+pub use camera::Camera;
+pub use error::{Error, Result};
+pub use mesh::Mesh;
+pub use raster::{RasterSettings, SoftRasterizer};

@@ -1,0 +1,123 @@
+//! The `softras` command line: render, info, bench (fit and view follow in later issues).
+use clap::{Args, Parser, Subcommand};
+use softras::raster::{self, RasterSettings};
+use softras::{Camera, Mesh};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+mod bench;
+
+#[derive(Parser)]
+#[command(name = "softras", version, about = "Differentiable soft rasterizer: silhouettes to 3D meshes, on the GPU")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render the soft silhouette of a mesh from one camera (SoftRas's conventions).
+    Render(RenderArgs),
+    /// Print the GPU adapter softras would use, or why none was found.
+    Info,
+    /// Benchmark forward and backward, GPU against the CPU reference, measured in one run.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// Mesh to render (OBJ).
+    #[arg(long, required_unless_present = "icosphere", conflicts_with = "icosphere")]
+    mesh: Option<PathBuf>,
+    /// Render a unit icosphere of this level (0–6) instead of --mesh.
+    #[arg(long)]
+    icosphere: Option<u32>,
+    /// Image width and height in pixels.
+    #[arg(long, default_value_t = 256)]
+    size: u32,
+    /// Sharpness σ (squared NDC distance).
+    #[arg(long, default_value_t = 1e-4)]
+    sigma: f64,
+    /// Camera as DIST,ELEV,AZIM (degrees), e.g. 2.732,30,0.
+    #[arg(long, allow_hyphen_values = true, value_parser = softras::camera::parse_camera_triplet)]
+    camera: (f64, f64, f64),
+    /// Half field of view in degrees (SoftRas's viewing_angle).
+    #[arg(long, default_value_t = 30.0)]
+    view_angle: f64,
+    /// Near plane: faces with a vertex at camera depth ≤ this are skipped.
+    #[arg(long, default_value_t = raster::DEFAULT_NEAR)]
+    near: f64,
+    /// Cull threshold ε: an outside face is visited where D ≥ ε.
+    #[arg(long, default_value_t = raster::DEFAULT_CULL_EPS)]
+    cull_eps: f64,
+    /// 16-bit grayscale PNG output (65535 = fully covered).
+    #[arg(long, required_unless_present = "npy")]
+    out: Option<PathBuf>,
+    /// NumPy .npy output (<f4, shape (H, W), row 0 at the top).
+    #[arg(long)]
+    npy: Option<PathBuf>,
+    /// Engine: auto (GPU if an adapter exists, else the CPU reference), gpu or cpu.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
+    backend: String,
+}
+
+fn render(a: RenderArgs) -> softras::Result<()> {
+    let mesh = match (&a.mesh, a.icosphere) {
+        (Some(p), _) => Mesh::load_obj(p)?,
+        (None, Some(l)) => Mesh::icosphere(l)?,
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let (d, el, az) = a.camera;
+    let cam = Camera::new(d, el, az, a.view_angle)?;
+    let s = RasterSettings { width: a.size, height: a.size, sigma: a.sigma, cull_eps: a.cull_eps, near: a.near };
+    raster::validate_inputs(&mesh, &[cam], &s)?;
+    let (mut engine, note) = raster::make_engine(&a.backend)?;
+    if let Some(n) = note {
+        eprintln!("{n}");
+    }
+    let sil = engine.forward(&mesh, &[cam], &s)?;
+    if let Some(p) = &a.out {
+        softras::output::save_png16(p, &sil, s.width, s.height)?;
+    }
+    if let Some(p) = &a.npy {
+        softras::output::save_npy(p, &sil, &[s.height as usize, s.width as usize])?;
+    }
+    let covered = sil.iter().filter(|&&v| v > 0.5).count();
+    eprintln!(
+        "rendered {}×{} ({} faces): {covered} pixels with S > 0.5, sum S = {:.3}",
+        s.width,
+        s.height,
+        mesh.faces.len(),
+        sil.iter().map(|&v| v as f64).sum::<f64>()
+    );
+    Ok(())
+}
+
+fn info() -> softras::Result<()> {
+    let ctx = softras::raster::gpu::GpuContext::shared()?;
+    let i = &ctx.info;
+    println!("adapter: {}", i.name);
+    println!("backend: {:?}", i.backend);
+    println!("type:    {:?}", i.device_type);
+    println!("driver:  {} {}", i.driver, i.driver_info);
+    let l = ctx.device.limits();
+    println!("max storage binding: {} bytes, max workgroups per dimension: {}", l.max_storage_buffer_binding_size, l.max_compute_workgroups_per_dimension);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Command::Render(a) => render(a),
+        Command::Info => info(),
+        Command::Bench(a) => bench::run(a),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
