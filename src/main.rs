@@ -36,19 +36,19 @@ struct RenderArgs {
     #[arg(long, default_value_t = 256)]
     size: u32,
     /// Sharpness σ (squared NDC distance).
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, allow_hyphen_values = true)]
     sigma: f64,
     /// Camera as DIST,ELEV,AZIM (degrees), e.g. 2.732,30,0.
     #[arg(long, allow_hyphen_values = true, value_parser = softras::camera::parse_camera_triplet)]
     camera: (f64, f64, f64),
     /// Half field of view in degrees (SoftRas's viewing_angle).
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = 30.0, allow_hyphen_values = true)]
     view_angle: f64,
     /// Near plane: faces with a vertex at camera depth ≤ this are skipped.
-    #[arg(long, default_value_t = raster::DEFAULT_NEAR)]
+    #[arg(long, default_value_t = raster::DEFAULT_NEAR, allow_hyphen_values = true)]
     near: f64,
     /// Cull threshold ε: an outside face is visited where D ≥ ε.
-    #[arg(long, default_value_t = raster::DEFAULT_CULL_EPS)]
+    #[arg(long, default_value_t = raster::DEFAULT_CULL_EPS, allow_hyphen_values = true)]
     cull_eps: f64,
     /// 16-bit grayscale PNG output (65535 = fully covered).
     #[arg(long, required_unless_present = "npy")]

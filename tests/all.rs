@@ -1,0 +1,16 @@
+//! All integration tests in one binary (one link of the crate). GPU tests run on whatever adapter
+//! wgpu finds — lavapipe in CI — and fail, never skip, when there is none.
+#[path = "all/common.rs"]
+mod common;
+#[path = "all/camera.rs"]
+mod camera;
+#[path = "all/cli.rs"]
+mod cli;
+#[path = "all/gpu_vs_cpu.rs"]
+mod gpu_vs_cpu;
+#[path = "all/gradients.rs"]
+mod gradients;
+#[path = "all/mesh.rs"]
+mod mesh;
+#[path = "all/shaders.rs"]
+mod shaders;

@@ -1,0 +1,88 @@
+//! The command line: outputs, and bad input giving a clear error and a non-zero exit, never a panic.
+use crate::mesh::tempdir;
+use std::process::Command;
+
+fn softras(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_softras")).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn render_writes_png16_and_npy() {
+    let d = tempdir();
+    let (png, npy) = (d.join("s.png"), d.join("s.npy"));
+    let (ok, _, err) = softras(&["render", "--icosphere", "3", "--size", "40", "--camera", "2.732,30,-15",
+        "--out", png.to_str().unwrap(), "--npy", npy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let img = image::open(&png).unwrap();
+    assert_eq!(img.color(), image::ColorType::L16);
+    let img = img.into_luma16();
+    assert_eq!(img.dimensions(), (40, 40));
+    let (shape, values) = softras::output::parse_npy(&std::fs::read(&npy).unwrap()).unwrap();
+    assert_eq!(shape, vec![40, 40]);
+    for (k, v) in values.iter().enumerate() {
+        let p = img.as_raw()[k];
+        assert_eq!(p, (v.clamp(0.0, 1.0) * 65535.0).round() as u16);
+    }
+    // inside the sphere's outline S is near 1 (not exactly: pixels on interior edges keep a little T)
+    assert!(img.get_pixel(20, 20).0[0] > 64000, "the sphere covers the centre");
+    assert_eq!(img.get_pixel(0, 0).0[0], 0);
+    // the CPU engine writes the same picture within f32 rounding
+    let npy2 = d.join("c.npy");
+    let (ok, _, err) = softras(&["render", "--icosphere", "3", "--size", "40", "--camera", "2.732,30,-15", "--backend", "cpu", "--npy", npy2.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (_, v2) = softras::output::parse_npy(&std::fs::read(&npy2).unwrap()).unwrap();
+    assert!(values.iter().zip(&v2).all(|(a, b)| (a - b).abs() < 1e-4));
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let d = tempdir();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let good = write("good.obj", b"v 0 0 0\nv 0.5 0 0\nv 0 0.5 0\nf 1 2 3\n");
+    let corrupt = write("corrupt.obj", b"\x00\xff\xfe binary junk\nf 1 2\n");
+    let nofaces = write("nofaces.obj", b"v 0 0 0\nv 1 0 0\nv 0 1 0\n");
+    let nan = write("nan.obj", b"v 0 0 0\nv NaN 0 0\nv 0 1 0\nf 1 2 3\n");
+    let out = d.join("o.png");
+    let out = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--mesh", "/nonexistent/m.obj"], "nonexistent"),
+        (vec!["--mesh", &corrupt], "corrupt.obj"),
+        (vec!["--mesh", &nofaces], "no faces"),
+        (vec!["--mesh", &nan], "non-finite"),
+        (vec!["--mesh", &good, "--size", "0"], "size"),
+        (vec!["--mesh", &good, "--size", "1000000"], "too large"),
+        (vec!["--mesh", &good, "--sigma", "0"], "sigma"),
+        (vec!["--mesh", &good, "--sigma", "-1e-4"], "sigma"),
+        (vec!["--mesh", &good, "--sigma", "NaN"], "sigma"),
+        (vec!["--mesh", &good, "--view-angle", "95"], "view angle"),
+        (vec!["--mesh", &good, "--camera", "2,x,0"], "not a number"),
+        (vec!["--mesh", &good, "--camera", "0,0,0"], "distance"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["render", "--out", out];
+        if !extra.contains(&"--camera") {
+            args.extend(["--camera", "2.732,0,0"]);
+        }
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded");
+        assert!(!err.contains("panicked"), "{extra:?} panicked: {err}");
+        assert!(err.to_lowercase().contains(&want.to_lowercase()), "{extra:?}: {err}");
+        assert!(!std::path::Path::new(out).exists(), "{extra:?} left a file");
+    }
+    // no output requested
+    let (ok, _, err) = softras(&["render", "--mesh", &good, "--camera", "2,0,0"]);
+    assert!(!ok && err.contains("--out"), "{err}");
+}
+
+#[test]
+fn info_names_the_adapter() {
+    let (ok, out, err) = softras(&["info"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("adapter:") && out.contains("backend:"), "{out}");
+}
