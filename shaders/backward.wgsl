@@ -3,7 +3,7 @@
 // edge [e0, e1] (t, q) gets ∂d²/∂e0 = -2 (1 - t)(p - q), ∂d²/∂e1 = -2 t (p - q), times g.
 // Every slot is written on every run (zeros for skipped faces): nothing relies on cleared memory,
 // and no float atomics are needed — gather.wgsl sums the slots per vertex.
-// Dispatch: (ceil(num_faces / 64), num_views, 1).
+// Dispatch: (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> recs: array<FaceRec>;   // see setup.wgsl
@@ -12,7 +12,7 @@
 // v_face: ∂L/∂(corner a, b, c) in NDC, 3 per (view, face) at (view * num_faces + face) * 3 + corner
 @group(0) @binding(4) var<storage, read_write> v_face: array<vec2f>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
     let f = gid.x;
     let view = gid.y;
@@ -36,20 +36,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
                     continue;
                 }
                 let p = pixel_center(i, j, w, h);
-                let hit = nearest_edge(p, corners[0], corners[1], corners[2]);
-                var delta = -1.0;
-                if (r.c_flags.z > 0.5 && inside(p, corners[0], corners[1], corners[2])) {
-                    delta = 1.0;
-                }
-                let dd = sigmoid(delta * hit.z * inv_sigma);
-                let gs = vs * delta * exp(log_t[idx]) * dd * inv_sigma;
-                let k0 = u32(hit.x);
+                let xh = face_x(p, r, inv_sigma);     // x, edge, t, d²
+                let delta = select(-1.0, 1.0, xh.x > 0.0);
+                let gs = vs * delta * exp(log_t[idx]) * sigmoid(xh.x) * inv_sigma;
+                let k0 = u32(xh.y);
                 let k1 = (k0 + 1u) % 3u;
-                let e = corners[k1] - corners[k0];
-                let q = corners[k0] + hit.y * e;
+                let q = corners[k0] + xh.z * (corners[k1] - corners[k0]);
                 let wv = -2.0 * gs * (p - q);
-                g[k0] += (1.0 - hit.y) * wv;
-                g[k1] += hit.y * wv;
+                g[k0] += (1.0 - xh.z) * wv;
+                g[k1] += xh.z * wv;
             }
         }
     }

@@ -8,13 +8,9 @@ struct RasterUniforms {
     num_views: u32,
     num_verts: u32,
     num_faces: u32,
-    num_chunks: u32,   // ceil(num_faces / CHUNK)
-    tiles_x: u32,      // ceil(width / TILE)
-    tiles_y: u32,      // ceil(height / TILE)
     sigma: f32,
     cull_r: f32,       // sqrt(sigma * ln(1/eps - 1)): the face bbox grows by this much (NDC)
     near: f32,         // faces with a vertex at z_c <= near are skipped
-    _pad: u32,
 }
 
 // rows of R, then (eye.xyz, tan of the half field of view)
@@ -35,8 +31,7 @@ struct FaceRec {
     range: vec4i,
 }
 
-const CHUNK: u32 = 256u;  // faces per chunk (setup's workgroup, forward's scan width)
-const TILE: u32 = 16u;    // forward's tile edge in pixels
+const GROUP: u32 = 64u;   // workgroup size of every pass
 const MIN_DOUBLE_AREA: f32 = 1e-12;
 
 fn pixel_center(i: i32, j: i32, w: f32, h: f32) -> vec2f {
@@ -116,6 +111,15 @@ fn range_contains(r: vec4i, i: i32, j: i32) -> bool {
     return i >= r.x && i <= r.y && j >= r.z && j <= r.w;
 }
 
-fn ranges_overlap(r: vec4i, s: vec4i) -> bool {
-    return r.x <= s.y && s.x <= r.y && r.z <= s.w && s.z <= r.w;
+// x_f = δ d² / σ of a face at pixel p, with the nearest edge (edge index, t, d²) for the backward pass.
+fn face_x(p: vec2f, r: FaceRec, inv_sigma: f32) -> vec4f {
+    let a = r.ab.xy;
+    let b = r.ab.zw;
+    let c = r.c_flags.xy;
+    let hit = nearest_edge(p, a, b, c);
+    var delta = -1.0;
+    if (r.c_flags.z > 0.5 && inside(p, a, b, c)) {
+        delta = 1.0;
+    }
+    return vec4f(delta * hit.z * inv_sigma, hit);
 }

@@ -1,7 +1,7 @@
 // gather.wgsl — per vertex: sum the corner gradients of its faces (CSR vertex→face list, fixed order),
 // per view, then through the projection to camera space and by Rᵀ to world space:
 // ∂L/∂x_c = g_x / (z_c tan θ), ∂L/∂y_c = g_y / (z_c tan θ), ∂L/∂z_c = -(g_x x_s + g_y y_s) / z_c.
-// Dispatch: (ceil(num_verts / 64), 1, 1).
+// Dispatch: (ceil(num_verts / GROUP), 1, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> cams: array<Camera>;
@@ -12,7 +12,7 @@
 // v_verts: ∂L/∂v per vertex, xyz (w = 0)
 @group(0) @binding(6) var<storage, read_write> v_verts: array<vec4f>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
     let v = gid.x;
     if (v >= u.num_verts) {

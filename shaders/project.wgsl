@@ -1,5 +1,5 @@
 // project.wgsl — per (vertex, view): camera space v_c = R (v - eye), screen x_s = x_c / (z_c tan θ).
-// Dispatch: (ceil(num_verts / 64), num_views, 1).
+// Dispatch: (ceil(num_verts / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> cams: array<Camera>;
@@ -7,7 +7,7 @@
 // proj: per (view, vertex) at view * num_verts + v: x_s, y_s, z_c, 0
 @group(0) @binding(3) var<storage, read_write> proj: array<vec4f>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
     let v = gid.x;
     let view = gid.y;

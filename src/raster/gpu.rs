@@ -1,6 +1,6 @@
 //! The GPU engine: its own wgpu device, one compute pipeline per WGSL file in `shaders/`, and the
 //! buffers of one rasterization problem. Passes, in order:
-//! `project` → `setup` → `forward` (S and log T), then `backward` → `gather` (∂L/∂vertex).
+//! `project` → `setup` → `forward` → `resolve` (S and log T), then `backward` → `gather` (∂L/∂vertex).
 //! Front-end checks (sizes, σ, device limits) happen here, before any dispatch; kernels assume valid input.
 use super::{RasterSettings, SoftRasterizer, check_image_len, validate_inputs};
 use crate::camera::{Camera, GpuCamera};
@@ -11,11 +11,7 @@ use glam::Vec3;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Faces per chunk and workgroup size of `setup.wgsl` (its `CHUNK`).
-pub const CHUNK: u32 = 256;
-/// Tile edge of `forward.wgsl` (its `TILE`).
-pub const TILE: u32 = 16;
-/// Workgroup size of the 1-D passes (`project`, `backward`, `gather`).
+/// Workgroup size of every pass (`GROUP` in common.wgsl).
 pub const GROUP: u32 = 64;
 
 /// Mirrors `RasterUniforms` in shaders/common.wgsl (a test checks the size against naga's layout).
@@ -27,13 +23,9 @@ pub struct RasterUniforms {
     pub num_views: u32,
     pub num_verts: u32,
     pub num_faces: u32,
-    pub num_chunks: u32,
-    pub tiles_x: u32,
-    pub tiles_y: u32,
     pub sigma: f32,
     pub cull_r: f32,
     pub near: f32,
-    pub _pad: u32,
 }
 
 /// Mirrors `FaceRec` in shaders/common.wgsl (48 bytes).
@@ -47,10 +39,11 @@ pub struct FaceRec {
 
 /// The WGSL sources: common.wgsl is prepended to every pass.
 pub const COMMON_WGSL: &str = include_str!("../../shaders/common.wgsl");
-pub const PASS_SOURCES: [(&str, &str); 5] = [
+pub const PASS_SOURCES: [(&str, &str); 6] = [
     ("project", include_str!("../../shaders/project.wgsl")),
     ("setup", include_str!("../../shaders/setup.wgsl")),
     ("forward", include_str!("../../shaders/forward.wgsl")),
+    ("resolve", include_str!("../../shaders/resolve.wgsl")),
     ("backward", include_str!("../../shaders/backward.wgsl")),
     ("gather", include_str!("../../shaders/gather.wgsl")),
 ];
@@ -90,8 +83,7 @@ impl GpuContext {
         let info = adapter.get_info();
         let limits = adapter.limits();
         for (what, have, need) in [
-            ("max_compute_invocations_per_workgroup", limits.max_compute_invocations_per_workgroup, 256),
-            ("max_compute_workgroup_storage_size", limits.max_compute_workgroup_storage_size, 14 * 1024),
+            ("max_compute_invocations_per_workgroup", limits.max_compute_invocations_per_workgroup, GROUP),
             ("max_storage_buffers_per_shader_stage", limits.max_storage_buffers_per_shader_stage, 6),
         ] {
             if have < need {
@@ -276,6 +268,7 @@ pub struct Passes {
     pub project: Pass,
     pub setup: Pass,
     pub forward: Pass,
+    pub resolve: Pass,
     pub backward: Pass,
     pub gather: Pass,
 }
@@ -287,8 +280,9 @@ impl Passes {
         let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
         let passes = Passes {
             project: Pass::new(d, "project", &[Uniform, Read, Read, ReadWrite]),
-            setup: Pass::new(d, "setup", &[Uniform, Read, Read, ReadWrite, ReadWrite]),
-            forward: Pass::new(d, "forward", &[Uniform, Read, Read, ReadWrite, ReadWrite]),
+            setup: Pass::new(d, "setup", &[Uniform, Read, Read, ReadWrite]),
+            forward: Pass::new(d, "forward", &[Uniform, Read, ReadWrite]),
+            resolve: Pass::new(d, "resolve", &[Uniform, Read, ReadWrite, ReadWrite]),
             backward: Pass::new(d, "backward", &[Uniform, Read, Read, Read, ReadWrite]),
             gather: Pass::new(d, "gather", &[Uniform, Read, Read, Read, Read, Read, ReadWrite]),
         };
@@ -313,12 +307,6 @@ pub struct Dims {
 }
 
 impl Dims {
-    pub fn chunks(&self) -> u32 {
-        self.faces.div_ceil(CHUNK)
-    }
-    pub fn tiles(&self) -> (u32, u32) {
-        (self.width.div_ceil(TILE), self.height.div_ceil(TILE))
-    }
     pub fn pixels(&self) -> usize {
         self.width as usize * self.height as usize * self.views as usize
     }
@@ -328,7 +316,7 @@ impl Dims {
         let max_bind = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
         let (v, f) = (self.views as u64, self.faces as u64);
         for (what, bytes, lower) in [
-            ("per-pixel buffers", self.pixels() as u64 * 4, "image size or number of views"),
+            ("per-pixel accumulators", self.pixels() as u64 * 8, "image size or number of views"),
             ("face records", v * f * 48, "number of faces or views"),
             ("face gradients", v * f * 24, "number of faces or views"),
             ("projected vertices", v * self.verts as u64 * 16, "number of vertices or views"),
@@ -340,10 +328,7 @@ impl Dims {
             }
         }
         let max_groups = limits.max_compute_workgroups_per_dimension;
-        let (tx, ty) = self.tiles();
         for (what, groups) in [
-            ("image width", tx),
-            ("image height", ty),
             ("views", self.views),
             ("faces", self.faces.div_ceil(GROUP)),
             ("vertices", self.verts.div_ceil(GROUP)),
@@ -368,7 +353,8 @@ pub struct RasterBuffers {
     pub faces: GpuBuf<u32>,
     pub proj: GpuBuf<[f32; 4]>,
     pub recs: GpuBuf<FaceRec>,
-    pub chunk_bounds: GpuBuf<[i32; 4]>,
+    /// Fixed-point −log T accumulators, 2 words per (view, pixel) (see forward.wgsl).
+    pub acc: GpuBuf<u32>,
     pub log_t: GpuBuf<f32>,
     pub sil: GpuBuf<f32>,
     pub v_sil: GpuBuf<f32>,
@@ -402,7 +388,7 @@ impl RasterBuffers {
             faces: GpuBuf::storage(d, "faces", nf * 3),
             proj: GpuBuf::storage(d, "proj", views * nv),
             recs: GpuBuf::storage(d, "recs", views * nf),
-            chunk_bounds: GpuBuf::storage(d, "chunk_bounds", views * dims.chunks() as usize),
+            acc: GpuBuf::storage(d, "acc", 2 * px),
             log_t: GpuBuf::storage(d, "log_t", px),
             sil: GpuBuf::storage(d, "sil", px),
             v_sil: GpuBuf::storage(d, "v_sil", px),
@@ -415,8 +401,9 @@ impl RasterBuffers {
         };
         b.groups = vec![
             passes.project.bind(d, &[&b.uniforms, &b.cams.buf, &b.verts.buf, &b.proj.buf]),
-            passes.setup.bind(d, &[&b.uniforms, &b.proj.buf, &b.faces.buf, &b.recs.buf, &b.chunk_bounds.buf]),
-            passes.forward.bind(d, &[&b.uniforms, &b.recs.buf, &b.chunk_bounds.buf, &b.log_t.buf, &b.sil.buf]),
+            passes.setup.bind(d, &[&b.uniforms, &b.proj.buf, &b.faces.buf, &b.recs.buf]),
+            passes.forward.bind(d, &[&b.uniforms, &b.recs.buf, &b.acc.buf]),
+            passes.resolve.bind(d, &[&b.uniforms, &b.acc.buf, &b.log_t.buf, &b.sil.buf]),
             passes.backward.bind(d, &[&b.uniforms, &b.recs.buf, &b.log_t.buf, &b.v_sil.buf, &b.v_face.buf]),
             passes.gather.bind(
                 d,
@@ -438,20 +425,15 @@ impl RasterBuffers {
 
     /// Uploads uniforms, cameras and vertex positions.
     pub fn upload(&self, ctx: &GpuContext, mesh: &Mesh, cams: &[Camera], s: &RasterSettings) {
-        let (tx, ty) = self.dims.tiles();
         let u = RasterUniforms {
             width: s.width,
             height: s.height,
             num_views: cams.len() as u32,
             num_verts: mesh.vertices.len() as u32,
             num_faces: mesh.faces.len() as u32,
-            num_chunks: self.dims.chunks(),
-            tiles_x: tx,
-            tiles_y: ty,
             sigma: s.sigma as f32,
             cull_r: s.cull_radius() as f32,
             near: s.near as f32,
-            _pad: 0,
         };
         ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
         let gc: Vec<GpuCamera> = cams.iter().map(GpuCamera::from).collect();
@@ -460,31 +442,31 @@ impl RasterBuffers {
         self.verts.write(&ctx.queue, &v);
     }
 
-    /// Records project → setup → forward.
-    pub fn encode_forward(&self, passes: &Passes, cp: &mut wgpu::ComputePass<'_>) {
+    /// Records project → setup → (clear) → forward → resolve.
+    pub fn encode_forward(&self, passes: &Passes, enc: &mut wgpu::CommandEncoder) {
         let d = self.dims;
-        let (tx, ty) = d.tiles();
-        for (pass, group, (x, y, z)) in [
-            (&passes.project, &self.groups[0], (d.verts.div_ceil(GROUP), d.views, 1)),
-            (&passes.setup, &self.groups[1], (d.chunks(), d.views, 1)),
-            (&passes.forward, &self.groups[2], (tx, ty, d.views)),
-        ] {
-            cp.set_pipeline(&pass.pipeline);
-            cp.set_bind_group(0, group, &[]);
-            cp.dispatch_workgroups(x, y, z);
-        }
+        let (vg, fg, pg) = (d.verts.div_ceil(GROUP), d.faces.div_ceil(GROUP), (d.width * d.height).div_ceil(GROUP).min(65535));
+        self.dispatch(enc, &[(&passes.project, 0, (vg, d.views)), (&passes.setup, 1, (fg, d.views))]);
+        enc.clear_buffer(&self.acc.buf, 0, None);
+        self.dispatch(enc, &[(&passes.forward, 2, (fg, d.views)), (&passes.resolve, 3, (pg, d.views))]);
     }
 
     /// Records backward → gather (needs the forward's log T and `v_sil`).
-    pub fn encode_backward(&self, passes: &Passes, cp: &mut wgpu::ComputePass<'_>) {
+    pub fn encode_backward(&self, passes: &Passes, enc: &mut wgpu::CommandEncoder) {
         let d = self.dims;
-        for (pass, group, (x, y, z)) in [
-            (&passes.backward, &self.groups[3], (d.faces.div_ceil(GROUP), d.views, 1)),
-            (&passes.gather, &self.groups[4], (d.verts.div_ceil(GROUP), 1, 1)),
-        ] {
+        self.dispatch(
+            enc,
+            &[(&passes.backward, 4, (d.faces.div_ceil(GROUP), d.views)), (&passes.gather, 5, (d.verts.div_ceil(GROUP), 1))],
+        );
+    }
+
+    /// One compute pass running (pass, bind group index, workgroups x × y) in order.
+    fn dispatch(&self, enc: &mut wgpu::CommandEncoder, steps: &[(&Pass, usize, (u32, u32))]) {
+        let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(steps[0].0.name), timestamp_writes: None });
+        for (pass, group, (x, y)) in steps {
             cp.set_pipeline(&pass.pipeline);
-            cp.set_bind_group(0, group, &[]);
-            cp.dispatch_workgroups(x, y, z);
+            cp.set_bind_group(0, &self.groups[*group], &[]);
+            cp.dispatch_workgroups(*x, *y, 1);
         }
     }
 }
@@ -543,12 +525,9 @@ impl GpuRaster {
     pub fn submit(&self, backward: bool) -> Result<()> {
         let (_, b) = self.cache.as_ref().ok_or_else(|| Error::Gpu("nothing prepared".into()))?;
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("raster") });
-        {
-            let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("raster"), timestamp_writes: None });
-            b.encode_forward(&self.passes, &mut cp);
-            if backward {
-                b.encode_backward(&self.passes, &mut cp);
-            }
+        b.encode_forward(&self.passes, &mut enc);
+        if backward {
+            b.encode_backward(&self.passes, &mut enc);
         }
         self.ctx.queue.submit([enc.finish()]);
         self.ctx.wait()?;
