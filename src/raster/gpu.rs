@@ -66,14 +66,14 @@ pub struct GpuContext {
 }
 
 impl GpuContext {
-    /// Finds an adapter (WGPU_BACKEND and friends are honoured) and opens a device with its limits.
+    /// Finds an adapter and opens a device with its limits. `WGPU_BACKEND` picks the backends;
+    /// without it the primary ones (Vulkan, Metal, DX12) are tried first and OpenGL only if they find none
+    /// (probing OpenGL prints display-server noise on headless machines).
     pub fn new() -> Result<GpuContext> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-        }))
+        let adapter = match wgpu::Backends::from_env() {
+            Some(b) => Self::request_adapter(b),
+            None => Self::request_adapter(wgpu::Backends::PRIMARY).or_else(|_| Self::request_adapter(wgpu::Backends::GL)),
+        }
         .map_err(|e| {
             Error::Gpu(format!(
                 "no GPU adapter found ({e}). Install a Vulkan driver (on Debian: apt-get install \
@@ -106,6 +106,17 @@ impl GpuContext {
             slot.get_or_insert_with(|| e.to_string());
         }));
         Ok(GpuContext { device, queue, info, last_error })
+    }
+
+    fn request_adapter(backends: wgpu::Backends) -> std::result::Result<wgpu::Adapter, wgpu::RequestAdapterError> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        desc.backends = backends;
+        let instance = wgpu::Instance::new(desc);
+        pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+        }))
     }
 
     /// One device per process, opened on first use (tests and the CLI share it).
