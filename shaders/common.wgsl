@@ -123,3 +123,43 @@ fn face_x(p: vec2f, r: FaceRec, inv_sigma: f32) -> vec4f {
     }
     return vec4f(delta * hit.z * inv_sigma, hit);
 }
+
+// Settings of one optimisation step (fit passes only; rewritten before every step).
+struct FitUniforms {
+    num_verts: u32,
+    num_edges: u32,
+    num_views: u32,
+    num_pixels: u32,   // per view
+    lr: f32,
+    beta1: f32,
+    beta2: f32,
+    adam_eps: f32,
+    bias1: f32,        // 1 - beta1^t
+    bias2: f32,        // 1 - beta2^t
+    lambda_lap: f32,
+    lambda_flat: f32,
+    history_slot: u32, // where record.wgsl writes this step's numbers
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+// Settings of one use of reduce.wgsl: sum in[offset + k * stride], k < n, into out[out_index].
+struct ReduceUniforms {
+    n: u32,
+    offset: u32,
+    stride: u32,
+    out_index: u32,
+}
+
+fn is_finite(x: f32) -> bool {
+    // exponent bits all ones means inf or NaN; `x != x` may be optimised away
+    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+const REDUCE: u32 = 256u;
+
+// topo (fit passes): one u32 array holding, one after another,
+//   nbr_offsets[num_verts + 1] | neighbors[nbr_offsets[num_verts]] |
+//   slot_offsets[num_verts + 1] | edge_slots[...]  (slot = edge * 4 + role, roles v0, v1, v2, v3);
+// offsets are relative to the start of their list.  // workgroup size of the reductions (one workgroup each)

@@ -10,11 +10,6 @@
 
 const EMPTY: vec4i = vec4i(0, -1, 0, -1);
 
-fn finite(x: f32) -> bool {
-    // exponent bits all ones means inf or NaN; `x != x` may be optimised away
-    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 // Pixel range of the NDC box [lo, hi], the same formula as the CPU reference (raster/mod.rs).
 fn pixel_range(lo: vec2f, hi: vec2f) -> vec4i {
     let w = f32(u.width);
@@ -47,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let b = pb.xy;
     let c = pc.xy;
     let drawn = pa.z > u.near && pb.z > u.near && pc.z > u.near
-        && finite(a.x) && finite(a.y) && finite(b.x) && finite(b.y) && finite(c.x) && finite(c.y);
+        && is_finite(a.x) && is_finite(a.y) && is_finite(b.x) && is_finite(b.y) && is_finite(c.x) && is_finite(c.y);
     var can_inside = 0.0;
     var range = EMPTY;
     if (drawn) {

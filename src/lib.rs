@@ -3,9 +3,12 @@
 //! This crate root has no Bevy in it; the viewer lives behind the `gui` feature.
 pub mod camera;
 pub mod error;
+pub mod fit;
 pub mod mesh;
+pub mod shapes;
 pub mod output;
 pub mod raster;
+pub mod target;
 
 #[cfg(feature = "gui")]
 pub mod viewer;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod bench;
+mod fit_cmd;
 
 #[derive(Parser)]
 #[command(name = "softras", version, about = "Differentiable soft rasterizer: silhouettes to 3D meshes, on the GPU")]
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Render the soft silhouette of a mesh from one camera (SoftRas's conventions).
     Render(RenderArgs),
+    /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
+    Fit(fit_cmd::FitArgs),
     /// Print the GPU adapter softras would use, or why none was found.
     Info,
     /// Benchmark forward and backward, GPU against the CPU reference, measured in one run.
@@ -27,11 +30,14 @@ enum Command {
 #[derive(Args)]
 struct RenderArgs {
     /// Mesh to render (OBJ).
-    #[arg(long, required_unless_present = "icosphere", conflicts_with = "icosphere")]
+    #[arg(long, required_unless_present_any = ["icosphere", "shape"], conflicts_with_all = ["icosphere", "shape"])]
     mesh: Option<PathBuf>,
     /// Render a unit icosphere of this level (0–6) instead of --mesh.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shape")]
     icosphere: Option<u32>,
+    /// Render one of the built-in test shapes instead of --mesh (chair, animal, mug, sphere, duck).
+    #[arg(long)]
+    shape: Option<String>,
     /// Image width and height in pixels.
     #[arg(long, default_value_t = 256)]
     size: u32,
@@ -62,10 +68,12 @@ struct RenderArgs {
 }
 
 fn render(a: RenderArgs) -> softras::Result<()> {
-    let mesh = match (&a.mesh, a.icosphere) {
-        (Some(p), _) => Mesh::load_obj(p)?,
-        (None, Some(l)) => Mesh::icosphere(l)?,
-        (None, None) => unreachable!("clap requires one"),
+    let mesh = match (&a.mesh, a.icosphere, &a.shape) {
+        (Some(p), _, _) => Mesh::load_obj(p)?,
+        (None, Some(l), _) => Mesh::icosphere(l)?,
+        (None, None, Some(name)) => softras::shapes::by_name(name)
+            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::NAMES.join(", "))))?,
+        (None, None, None) => unreachable!("clap requires one"),
     };
     let (d, el, az) = a.camera;
     let cam = Camera::new(d, el, az, a.view_angle)?;
@@ -110,6 +118,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
         Command::Render(a) => render(a),
+        Command::Fit(a) => fit_cmd::run(a),
         Command::Info => info(),
         Command::Bench(a) => bench::run(a),
     };

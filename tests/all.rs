@@ -14,3 +14,11 @@ mod gradients;
 mod mesh;
 #[path = "all/shaders.rs"]
 mod shaders;
+#[path = "all/shapes.rs"]
+mod shapes;
+#[path = "all/target.rs"]
+mod target;
+#[path = "all/fit.rs"]
+mod fit;
+#[path = "all/fit_cli.rs"]
+mod fit_cli;

@@ -39,13 +39,22 @@ pub struct FaceRec {
 
 /// The WGSL sources: common.wgsl is prepended to every pass.
 pub const COMMON_WGSL: &str = include_str!("../../shaders/common.wgsl");
-pub const PASS_SOURCES: [(&str, &str); 6] = [
+pub const PASS_SOURCES: [(&str, &str); 15] = [
     ("project", include_str!("../../shaders/project.wgsl")),
     ("setup", include_str!("../../shaders/setup.wgsl")),
     ("forward", include_str!("../../shaders/forward.wgsl")),
     ("resolve", include_str!("../../shaders/resolve.wgsl")),
     ("backward", include_str!("../../shaders/backward.wgsl")),
     ("gather", include_str!("../../shaders/gather.wgsl")),
+    ("params", include_str!("../../shaders/params.wgsl")),
+    ("iou_reduce", include_str!("../../shaders/iou_reduce.wgsl")),
+    ("iou_grad", include_str!("../../shaders/iou_grad.wgsl")),
+    ("laplacian", include_str!("../../shaders/laplacian.wgsl")),
+    ("flatten", include_str!("../../shaders/flatten.wgsl")),
+    ("vertex_grad", include_str!("../../shaders/vertex_grad.wgsl")),
+    ("reduce", include_str!("../../shaders/reduce.wgsl")),
+    ("adam", include_str!("../../shaders/adam.wgsl")),
+    ("record", include_str!("../../shaders/record.wgsl")),
 ];
 
 /// Full WGSL of a pass (common + the pass's file).
@@ -84,7 +93,7 @@ impl GpuContext {
         let limits = adapter.limits();
         for (what, have, need) in [
             ("max_compute_invocations_per_workgroup", limits.max_compute_invocations_per_workgroup, GROUP),
-            ("max_storage_buffers_per_shader_stage", limits.max_storage_buffers_per_shader_stage, 6),
+            ("max_storage_buffers_per_shader_stage", limits.max_storage_buffers_per_shader_stage, 8),
         ] {
             if have < need {
                 return Err(Error::Gpu(format!("adapter {} has {what} = {have}, softras needs {need}", info.name)));
@@ -192,6 +201,13 @@ impl<T: Pod> GpuBuf<T> {
             mapped_at_creation: false,
         });
         GpuBuf { buf, len, _t: PhantomData }
+    }
+
+    /// A storage buffer holding `data`.
+    pub fn from_slice(device: &wgpu::Device, queue: &wgpu::Queue, label: &str, data: &[T]) -> Self {
+        let b = Self::storage(device, label, data.len());
+        b.write(queue, data);
+        b
     }
 
     pub fn write(&self, queue: &wgpu::Queue, data: &[T]) {
@@ -436,21 +452,30 @@ impl RasterBuffers {
 
     /// Uploads uniforms, cameras and vertex positions.
     pub fn upload(&self, ctx: &GpuContext, mesh: &Mesh, cams: &[Camera], s: &RasterSettings) {
+        self.write_settings(ctx, s);
+        self.write_cameras(ctx, cams);
+        let v: Vec<[f32; 4]> = mesh.vertices.iter().map(|p| [p.x, p.y, p.z, 0.0]).collect();
+        self.verts.write(&ctx.queue, &v);
+    }
+
+    /// Uploads the uniforms (σ, cull radius, near, sizes): they take effect at the next submission.
+    pub fn write_settings(&self, ctx: &GpuContext, s: &RasterSettings) {
         let u = RasterUniforms {
             width: s.width,
             height: s.height,
-            num_views: cams.len() as u32,
-            num_verts: mesh.vertices.len() as u32,
-            num_faces: mesh.faces.len() as u32,
+            num_views: self.dims.views,
+            num_verts: self.dims.verts,
+            num_faces: self.dims.faces,
             sigma: s.sigma as f32,
             cull_r: s.cull_radius() as f32,
             near: s.near as f32,
         };
         ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+    }
+
+    pub fn write_cameras(&self, ctx: &GpuContext, cams: &[Camera]) {
         let gc: Vec<GpuCamera> = cams.iter().map(GpuCamera::from).collect();
         self.cams.write(&ctx.queue, &gc);
-        let v: Vec<[f32; 4]> = mesh.vertices.iter().map(|p| [p.x, p.y, p.z, 0.0]).collect();
-        self.verts.write(&ctx.queue, &v);
     }
 
     /// Records project → setup → (clear) → forward → resolve.
@@ -471,14 +496,19 @@ impl RasterBuffers {
         );
     }
 
-    /// One compute pass running (pass, bind group index, workgroups x × y) in order.
     fn dispatch(&self, enc: &mut wgpu::CommandEncoder, steps: &[(&Pass, usize, (u32, u32))]) {
-        let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(steps[0].0.name), timestamp_writes: None });
-        for (pass, group, (x, y)) in steps {
-            cp.set_pipeline(&pass.pipeline);
-            cp.set_bind_group(0, &self.groups[*group], &[]);
-            cp.dispatch_workgroups(*x, *y, 1);
-        }
+        let steps: Vec<_> = steps.iter().map(|(p, g, xy)| (*p, &self.groups[*g], *xy)).collect();
+        dispatch(enc, &steps);
+    }
+}
+
+/// One compute pass running (pass, bind group, workgroups x × y) in order; wgpu orders the dispatches.
+pub fn dispatch(enc: &mut wgpu::CommandEncoder, steps: &[(&Pass, &wgpu::BindGroup, (u32, u32))]) {
+    let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(steps[0].0.name), timestamp_writes: None });
+    for (pass, group, (x, y)) in steps {
+        cp.set_pipeline(&pass.pipeline);
+        cp.set_bind_group(0, *group, &[]);
+        cp.dispatch_workgroups(*x, *y, 1);
     }
 }
 

@@ -24,6 +24,8 @@ fn every_pass_validates_and_mirrors_match() {
     for (name, _) in PASS_SOURCES {
         let m = module(name);
         assert_eq!(struct_size(&m, "RasterUniforms") as usize, std::mem::size_of::<RasterUniforms>());
+        assert_eq!(struct_size(&m, "FitUniforms") as usize, std::mem::size_of::<softras::fit::gpu::FitUniforms>());
+        assert_eq!(struct_size(&m, "ReduceUniforms") as usize, std::mem::size_of::<softras::fit::gpu::ReduceUniforms>());
         assert_eq!(struct_size(&m, "FaceRec") as usize, std::mem::size_of::<FaceRec>());
         assert_eq!(struct_size(&m, "Camera") as usize, std::mem::size_of::<softras::camera::GpuCamera>());
         let consts: Vec<(String, String)> = m.constants.iter().filter_map(|(_, c)| {
@@ -37,7 +39,15 @@ fn every_pass_validates_and_mirrors_match() {
         let mut sorted = bindings.clone();
         sorted.sort();
         assert_eq!(sorted, (0..bindings.len() as u32).collect::<Vec<_>>(), "{name}");
-        let want = match name { "forward" => 3, "project" | "setup" | "resolve" => 4, "backward" => 5, "gather" => 7, _ => unreachable!() };
+        let want = match name {
+            "forward" | "reduce" => 3,
+            "project" | "setup" | "resolve" | "params" | "iou_reduce" | "iou_grad" | "laplacian" | "flatten" | "record" => 4,
+            "backward" => 5,
+            "adam" => 6,
+            "gather" => 7,
+            "vertex_grad" => 9,
+            _ => unreachable!("{name}"),
+        };
         assert_eq!(bindings.len(), want, "{name}");
     }
 }

@@ -1,0 +1,147 @@
+//! The fitting step in f64 on the CPU, from [`super::reference`] and the raster CPU reference:
+//! the oracle for the GPU step and the engine when there is no GPU adapter.
+use super::reference::{self as r, AdamSettings};
+use super::topology::Topology;
+use super::{FitParams, FitTarget, Fitter, Live, StepStats};
+use crate::camera::Camera;
+use crate::error::{Error, Result};
+use crate::mesh::Mesh;
+use crate::raster::cpu as raster;
+use glam::{DVec3, Vec3};
+
+#[derive(Clone)]
+struct State {
+    delta: Vec<DVec3>,
+    c: DVec3,
+    m: Vec<DVec3>,
+    v: Vec<DVec3>,
+    t: u32,
+}
+
+pub struct CpuFitter {
+    v0: Vec<DVec3>,
+    faces: Vec<[u32; 3]>,
+    topo: Topology,
+    cams: Vec<Camera>,
+    masks: Vec<f64>,
+    params: FitParams,
+    state: State,
+    backup: State,
+    best: (Vec<DVec3>, DVec3),
+    pending: Vec<StepStats>,
+    /// The last step's total gradient (∂L/∂Δ, ∂L/∂c), for tests.
+    pub last_grad: (Vec<DVec3>, DVec3),
+}
+
+impl CpuFitter {
+    pub fn new(template: &Mesh, target: &FitTarget, params: &FitParams) -> Result<CpuFitter> {
+        params.validate()?;
+        target.validate()?;
+        template.validate().map_err(Error::Invalid)?;
+        let n = template.vertices.len();
+        let zero = vec![DVec3::ZERO; n];
+        let state = State { delta: zero.clone(), c: DVec3::ZERO, m: vec![DVec3::ZERO; n + 1], v: vec![DVec3::ZERO; n + 1], t: 1 };
+        Ok(CpuFitter {
+            v0: template.vertices.iter().map(|v| v.as_dvec3()).collect(),
+            faces: template.faces.clone(),
+            topo: Topology::new(template),
+            cams: target.cameras.clone(),
+            masks: target.masks.iter().map(|&x| x as f64).collect(),
+            params: params.clone(),
+            backup: state.clone(),
+            state,
+            best: (zero.clone(), DVec3::ZERO),
+            pending: Vec::new(),
+            last_grad: (zero, DVec3::ZERO),
+        })
+    }
+
+    fn mesh(&self, delta: &[DVec3], c: DVec3) -> Mesh {
+        Mesh { vertices: r::vertices(&self.v0, delta, c).iter().map(|v| v.as_vec3()).collect(), faces: self.faces.clone() }
+    }
+
+    /// Loss, per-view IoU and the total gradient (∂L/∂Δ, ∂L/∂c) at the given parameters.
+    pub fn loss_and_grad(&self, delta: &[DVec3], c: DVec3, live: &Live) -> (StepStats, Vec<f64>, Vec<f64>, (Vec<DVec3>, DVec3)) {
+        let verts = r::vertices(&self.v0, delta, c);
+        let mesh = self.mesh(delta, c);
+        let s = crate::raster::RasterSettings { sigma: live.sigma, ..self.params.raster(0) };
+        let fwd = raster::forward(&mesh, &self.cams, &s);
+        let (sil_loss, ious, v_sil) = r::multiview_iou(&fwd.sil, &self.masks, s.pixels());
+        let g_sil = raster::backward(&mesh, &self.cams, &s, &fwd, &v_sil);
+        let (lap, g_lap) = r::laplacian_loss(&self.topo, &verts);
+        let (flat, g_flat) = r::flatten_loss(&self.topo, &verts);
+        let g: Vec<DVec3> = (0..verts.len()).map(|i| g_sil[i] + live.lambda_lap * g_lap[i] + live.lambda_flat * g_flat[i]).collect();
+        let (gd, gc) = r::param_backward(&self.v0, delta, c, &g);
+        let norm = (gd.iter().map(|x| x.length_squared()).sum::<f64>() + gc.length_squared()).sqrt();
+        let stats = StepStats {
+            step: 0,
+            loss: sil_loss + live.lambda_lap * lap + live.lambda_flat * flat,
+            soft_iou_mean: 1.0 - sil_loss,
+            grad_norm: norm,
+            lap,
+            flat,
+        };
+        (stats, fwd.sil, ious, (gd, gc))
+    }
+}
+
+impl Fitter for CpuFitter {
+    fn describe(&self) -> String {
+        "cpu reference (f64)".into()
+    }
+
+    fn step(&mut self, live: &Live) -> Result<()> {
+        let (mut stats, _, _, (gd, gc)) = self.loss_and_grad(&self.state.delta, self.state.c, live);
+        stats.step = self.state.t;
+        let adam = AdamSettings { lr: live.lr, beta1: self.params.beta1, beta2: self.params.beta2, eps: self.params.adam_eps };
+        let st = &mut self.state;
+        let n = st.delta.len();
+        for i in 0..=n {
+            let g = if i < n { gd[i] } else { gc };
+            if !g.is_finite() {
+                continue;
+            }
+            for a in 0..3 {
+                let p = if i < n { &mut st.delta[i][a] } else { &mut st.c[a] };
+                r::adam_update(p, &mut st.m[i][a], &mut st.v[i][a], g[a], st.t, &adam);
+            }
+        }
+        st.t += 1;
+        self.pending.push(stats);
+        self.last_grad = (gd, gc);
+        Ok(())
+    }
+
+    fn drain_stats(&mut self) -> Result<Vec<StepStats>> {
+        Ok(std::mem::take(&mut self.pending))
+    }
+
+    fn snapshot(&mut self) -> Result<()> {
+        self.backup = self.state.clone();
+        Ok(())
+    }
+
+    fn restore(&mut self) -> Result<()> {
+        self.state = self.backup.clone();
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn keep_best(&mut self) -> Result<()> {
+        self.best = (self.state.delta.clone(), self.state.c);
+        Ok(())
+    }
+
+    fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>> {
+        let (d, c) = if best { (&self.best.0, self.best.1) } else { (&self.state.delta, self.state.c) };
+        Ok(r::vertices(&self.v0, d, c).iter().map(|v| v.as_vec3()).collect())
+    }
+
+    fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)> {
+        let (d, c) = if best { (self.best.0.clone(), self.best.1) } else { (self.state.delta.clone(), self.state.c) };
+        let s = crate::raster::RasterSettings { sigma, ..self.params.raster(0) };
+        let sil = raster::forward(&self.mesh(&d, c), &self.cams, &s).sil;
+        let (_, ious, _) = r::multiview_iou(&sil, &self.masks, s.pixels());
+        Ok((sil.iter().map(|&x| x as f32).collect(), ious))
+    }
+}

@@ -1,0 +1,343 @@
+//! The fitting step on the GPU: one command buffer per step —
+//! params → project → setup → forward → resolve → iou_reduce → iou_grad → backward → gather →
+//! laplacian → flatten → vertex_grad → reduce ×3 → adam → record. Nothing is read back per step;
+//! [`Fitter::drain_stats`] reads the recorded history every few steps.
+use super::topology::Topology;
+use super::{FitParams, FitTarget, Fitter, Live, StepStats};
+use crate::error::{Error, Result};
+use crate::mesh::Mesh;
+use crate::raster::gpu::{Bind, Dims, GROUP, GpuBuf, GpuContext, Pass, Passes, RasterBuffers, dispatch};
+use bytemuck::{Pod, Zeroable};
+use glam::Vec3;
+use std::sync::Arc;
+
+/// Mirrors `FitUniforms` in shaders/common.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct FitUniforms {
+    pub num_verts: u32,
+    pub num_edges: u32,
+    pub num_views: u32,
+    pub num_pixels: u32,
+    pub lr: f32,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub adam_eps: f32,
+    pub bias1: f32,
+    pub bias2: f32,
+    pub lambda_lap: f32,
+    pub lambda_flat: f32,
+    pub history_slot: u32,
+    pub _pad: [u32; 3],
+}
+
+/// Mirrors `ReduceUniforms` in shaders/common.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct ReduceUniforms {
+    pub n: u32,
+    pub offset: u32,
+    pub stride: u32,
+    pub out_index: u32,
+}
+
+/// Pipelines of the fit passes.
+pub struct FitPasses {
+    pub params: Pass,
+    pub iou_reduce: Pass,
+    pub iou_grad: Pass,
+    pub laplacian: Pass,
+    pub flatten: Pass,
+    pub vertex_grad: Pass,
+    pub reduce: Pass,
+    pub adam: Pass,
+    pub record: Pass,
+}
+
+impl FitPasses {
+    pub fn new(ctx: &GpuContext) -> Result<FitPasses> {
+        use Bind::*;
+        let d = &ctx.device;
+        let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
+        let p = FitPasses {
+            params: Pass::new(d, "params", &[Uniform, Read, Read, ReadWrite]),
+            iou_reduce: Pass::new(d, "iou_reduce", &[Uniform, Read, Read, ReadWrite]),
+            iou_grad: Pass::new(d, "iou_grad", &[Uniform, Read, Read, ReadWrite]),
+            laplacian: Pass::new(d, "laplacian", &[Uniform, Read, Read, ReadWrite]),
+            flatten: Pass::new(d, "flatten", &[Uniform, Read, Read, ReadWrite]),
+            vertex_grad: Pass::new(d, "vertex_grad", &[Uniform, Read, Read, Read, Read, Read, Read, ReadWrite, ReadWrite]),
+            reduce: Pass::new(d, "reduce", &[Uniform, Read, ReadWrite]),
+            adam: Pass::new(d, "adam", &[Uniform, Read, Read, ReadWrite, ReadWrite, ReadWrite]),
+            record: Pass::new(d, "record", &[Uniform, Read, Read, ReadWrite]),
+        };
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(Error::Gpu(format!("building the fit pipelines failed: {e}")));
+        }
+        Ok(p)
+    }
+}
+
+/// History slots kept on the device between readbacks.
+const HISTORY: u32 = 256;
+
+pub struct GpuFitter {
+    ctx: Arc<GpuContext>,
+    passes: Passes,
+    fit: FitPasses,
+    rb: RasterBuffers,
+    params_set: FitParams,
+    num_verts: u32,
+    num_edges: u32,
+    uniforms: wgpu::Buffer,
+    _reduce_uniforms: [wgpu::Buffer; 3],
+    params: GpuBuf<[f32; 4]>,
+    adam_m: GpuBuf<[f32; 4]>,
+    adam_v: GpuBuf<[f32; 4]>,
+    backup: [GpuBuf<[f32; 4]>; 3],
+    best: GpuBuf<[f32; 4]>,
+    iou: GpuBuf<[f32; 2]>,
+    history: GpuBuf<[f32; 4]>,
+    groups: Vec<wgpu::BindGroup>,
+    best_params_group: wgpu::BindGroup,
+    /// Adam's step counter t (1-based at the next step) and its value at the snapshot.
+    t: u32,
+    t_backup: u32,
+    pending: u32,
+}
+
+fn uniform_buffer(d: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
+    d.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+impl GpuFitter {
+    pub fn new(ctx: Arc<GpuContext>, template: &Mesh, target: &FitTarget, params: &FitParams) -> Result<GpuFitter> {
+        params.validate()?;
+        target.validate()?;
+        template.validate().map_err(Error::Invalid)?;
+        let passes = Passes::new(&ctx)?;
+        let fit = FitPasses::new(&ctx)?;
+        let n = template.vertices.len();
+        let views = target.cameras.len();
+        let dims = Dims { verts: n as u32, faces: template.faces.len() as u32, views: views as u32, width: target.size, height: target.size };
+        let rb = RasterBuffers::new(&ctx, &passes, dims, template)?;
+        rb.write_cameras(&ctx, &target.cameras);
+        let topo = Topology::new(template);
+        let (d, q) = (&ctx.device, &ctx.queue);
+        let oom = d.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let v0: Vec<[f32; 4]> = template.vertices.iter().map(|v| [v.x, v.y, v.z, 0.0]).collect();
+        let v0 = GpuBuf::from_slice(d, q, "v0", &v0);
+        let zeros = vec![[0f32; 4]; n + 1];
+        let mk = |label: &str| GpuBuf::from_slice(d, q, label, &zeros);
+        let (params_buf, adam_m, adam_v) = (mk("params"), mk("adam_m"), mk("adam_v"));
+        let backup = [mk("params_backup"), mk("adam_m_backup"), mk("adam_v_backup")];
+        let best = mk("best_params");
+        let masks = GpuBuf::from_slice(d, q, "masks", &target.masks);
+        let iou: GpuBuf<[f32; 2]> = GpuBuf::storage(d, "iou", views);
+        let lap: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "lap", n);
+        let mut topo_words = topo.nbr_offsets.clone();
+        topo_words.extend_from_slice(&topo.neighbors);
+        topo_words.extend_from_slice(&topo.slot_offsets);
+        topo_words.extend_from_slice(&topo.edge_slots);
+        let topo_buf = GpuBuf::from_slice(d, q, "topo", &topo_words);
+        let edges: Vec<[u32; 4]> = topo.edges.clone();
+        let edges_buf = GpuBuf::from_slice(d, q, "edges", if edges.is_empty() { &[[0u32; 4]] } else { &edges });
+        let edge_grads: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "edge_grads", 4 * edges.len());
+        let grads: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "grads", n);
+        let vstats: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "vstats", 2 * n);
+        let stats: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "stats", &[[0.0; 4]; 3]);
+        let history: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "history", 2 * HISTORY as usize);
+        let uniforms = uniform_buffer(d, "fit_uniforms", std::mem::size_of::<FitUniforms>());
+        let reduce_uniforms = [0, 1, 2].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
+        let ne = edges.len() as u32;
+        for (buf, ru) in reduce_uniforms.iter().zip([
+            ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 0 },
+            ReduceUniforms { n: n as u32, offset: n as u32, stride: 1, out_index: 1 },
+            ReduceUniforms { n: ne, offset: 0, stride: 4, out_index: 2 },
+        ]) {
+            q.write_buffer(buf, 0, bytemuck::bytes_of(&ru));
+        }
+        let groups = vec![
+            fit.params.bind(d, &[&uniforms, &v0.buf, &params_buf.buf, &rb.verts.buf]),
+            fit.iou_reduce.bind(d, &[&uniforms, &rb.sil.buf, &masks.buf, &iou.buf]),
+            fit.iou_grad.bind(d, &[&uniforms, &masks.buf, &iou.buf, &rb.v_sil.buf]),
+            fit.laplacian.bind(d, &[&uniforms, &rb.verts.buf, &topo_buf.buf, &lap.buf]),
+            fit.flatten.bind(d, &[&uniforms, &rb.verts.buf, &edges_buf.buf, &edge_grads.buf]),
+            fit.vertex_grad.bind(
+                d,
+                &[&uniforms, &v0.buf, &params_buf.buf, &rb.v_verts.buf, &lap.buf, &topo_buf.buf, &edge_grads.buf, &grads.buf, &vstats.buf],
+            ),
+            fit.reduce.bind(d, &[&reduce_uniforms[0], &vstats.buf, &stats.buf]),
+            fit.reduce.bind(d, &[&reduce_uniforms[1], &vstats.buf, &stats.buf]),
+            fit.reduce.bind(d, &[&reduce_uniforms[2], &edge_grads.buf, &stats.buf]),
+            fit.adam.bind(d, &[&uniforms, &grads.buf, &stats.buf, &params_buf.buf, &adam_m.buf, &adam_v.buf]),
+            fit.record.bind(d, &[&uniforms, &iou.buf, &stats.buf, &history.buf]),
+        ];
+        let best_params_group = fit.params.bind(d, &[&uniforms, &v0.buf, &best.buf, &rb.verts.buf]);
+        if let Some(e) = pollster::block_on(oom.pop()) {
+            return Err(Error::Gpu(format!("out of GPU memory for the fit buffers: {e}")));
+        }
+        let f = GpuFitter {
+            ctx,
+            passes,
+            fit,
+            rb,
+            params_set: params.clone(),
+            num_verts: n as u32,
+            num_edges: ne,
+            uniforms,
+            _reduce_uniforms: reduce_uniforms,
+            params: params_buf,
+            adam_m,
+            adam_v,
+            backup,
+            best,
+            iou,
+            history,
+            groups,
+            best_params_group,
+            t: 1,
+            t_backup: 1,
+            pending: 0,
+        };
+        f.write_uniforms(&Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat });
+        Ok(f)
+    }
+
+    fn write_uniforms(&self, live: &Live) {
+        let p = &self.params_set;
+        let u = FitUniforms {
+            num_verts: self.num_verts,
+            num_edges: self.num_edges,
+            num_views: self.rb.dims.views,
+            num_pixels: self.rb.dims.width * self.rb.dims.height,
+            lr: live.lr as f32,
+            beta1: p.beta1 as f32,
+            beta2: p.beta2 as f32,
+            adam_eps: p.adam_eps as f32,
+            bias1: (1.0 - p.beta1.powi(self.t as i32)) as f32,
+            bias2: (1.0 - p.beta2.powi(self.t as i32)) as f32,
+            lambda_lap: live.lambda_lap as f32,
+            lambda_flat: live.lambda_flat as f32,
+            history_slot: self.pending % HISTORY,
+            _pad: [0; 3],
+        };
+        self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
+        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma: live.sigma, ..p.raster(0) });
+    }
+
+    fn params_pass(&self, enc: &mut wgpu::CommandEncoder, group: &wgpu::BindGroup) {
+        dispatch(enc, &[(&self.fit.params, group, (self.num_verts.div_ceil(GROUP), 1))]);
+    }
+
+    fn copy(&self, pairs: &[(&GpuBuf<[f32; 4]>, &GpuBuf<[f32; 4]>)]) -> Result<()> {
+        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fit copy") });
+        for (src, dst) in pairs {
+            enc.copy_buffer_to_buffer(&src.buf, 0, &dst.buf, 0, src.bytes());
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        self.ctx.take_error()
+    }
+
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+}
+
+impl Fitter for GpuFitter {
+    fn describe(&self) -> String {
+        format!("gpu: {}", self.ctx.describe())
+    }
+
+    fn step(&mut self, live: &Live) -> Result<()> {
+        self.write_uniforms(live);
+        let g = &self.groups;
+        let (nv, views) = (self.num_verts, self.rb.dims.views);
+        let npix = self.rb.dims.width * self.rb.dims.height;
+        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fit step") });
+        self.params_pass(&mut enc, &g[0]);
+        self.rb.encode_forward(&self.passes, &mut enc);
+        dispatch(
+            &mut enc,
+            &[(&self.fit.iou_reduce, &g[1], (views, 1)), (&self.fit.iou_grad, &g[2], (npix.div_ceil(GROUP).min(65535), views))],
+        );
+        self.rb.encode_backward(&self.passes, &mut enc);
+        dispatch(
+            &mut enc,
+            &[
+                (&self.fit.laplacian, &g[3], (nv.div_ceil(GROUP), 1)),
+                (&self.fit.flatten, &g[4], (self.num_edges.div_ceil(GROUP).max(1), 1)),
+                (&self.fit.vertex_grad, &g[5], (nv.div_ceil(GROUP), 1)),
+                (&self.fit.reduce, &g[6], (1, 1)),
+                (&self.fit.reduce, &g[7], (1, 1)),
+                (&self.fit.reduce, &g[8], (1, 1)),
+                (&self.fit.adam, &g[9], ((nv + 1).div_ceil(GROUP), 1)),
+                (&self.fit.record, &g[10], (1, 1)),
+            ],
+        );
+        self.ctx.queue.submit([enc.finish()]);
+        self.t += 1;
+        self.pending += 1;
+        Ok(())
+    }
+
+    fn drain_stats(&mut self) -> Result<Vec<StepStats>> {
+        let h = self.ctx.read(&self.history)?;
+        let n = self.pending.min(HISTORY);
+        let first_step = self.t - self.pending; // 1-based number of the oldest pending step
+        let out = (self.pending - n..self.pending)
+            .map(|k| {
+                let (a, b) = (h[2 * (k % HISTORY) as usize], h[2 * (k % HISTORY) as usize + 1]);
+                StepStats {
+                    step: first_step + k,
+                    loss: a[0] as f64,
+                    soft_iou_mean: a[1] as f64,
+                    grad_norm: (a[2] as f64).sqrt(),
+                    lap: b[0] as f64,
+                    flat: b[1] as f64,
+                }
+            })
+            .collect();
+        self.pending = 0;
+        Ok(out)
+    }
+
+    fn snapshot(&mut self) -> Result<()> {
+        self.t_backup = self.t;
+        self.copy(&[(&self.params, &self.backup[0]), (&self.adam_m, &self.backup[1]), (&self.adam_v, &self.backup[2])])
+    }
+
+    fn restore(&mut self) -> Result<()> {
+        self.t = self.t_backup;
+        self.pending = 0;
+        self.copy(&[(&self.backup[0], &self.params), (&self.backup[1], &self.adam_m), (&self.backup[2], &self.adam_v)])
+    }
+
+    fn keep_best(&mut self) -> Result<()> {
+        self.copy(&[(&self.params, &self.best)])
+    }
+
+    fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>> {
+        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vertices") });
+        self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
+        self.ctx.queue.submit([enc.finish()]);
+        let v = self.ctx.read(&self.rb.verts)?;
+        Ok(v.iter().map(|p| Vec3::new(p[0], p[1], p[2])).collect())
+    }
+
+    fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)> {
+        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
+        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("evaluate") });
+        self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
+        self.rb.encode_forward(&self.passes, &mut enc);
+        dispatch(&mut enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+        self.ctx.queue.submit([enc.finish()]);
+        let s = self.ctx.read(&self.rb.sil)?;
+        let iou = self.ctx.read(&self.iou)?.iter().map(|x| x[0] as f64 / x[1] as f64).collect();
+        Ok((s, iou))
+    }
+}

@@ -1,0 +1,301 @@
+//! Fitting: deform a template mesh until its soft silhouettes match target masks (SoftRas's
+//! deformation demo). One place decides the defaults ([`FitParams`]); two engines implement one step
+//! ([`gpu::GpuFitter`], all on the device, and [`cpu::CpuFitter`], the f64 reference); [`run`] drives
+//! either with progress, roll-back on non-finite numbers, and a stop flag.
+pub mod cpu;
+pub mod gpu;
+pub mod reference;
+pub mod topology;
+
+use crate::camera::Camera;
+use crate::error::{Error, Result};
+use crate::mesh::Mesh;
+use crate::raster::{DEFAULT_CULL_EPS, DEFAULT_NEAR, RasterSettings};
+use glam::{Quat, Vec3};
+
+/// Every setting of a fit, with SoftRas's deformation-demo values as defaults.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct FitParams {
+    pub steps: u32,
+    /// Image size (square).
+    pub size: u32,
+    pub sigma: f64,
+    /// σ at the last step (log-linear schedule from `sigma`); None keeps σ fixed.
+    pub sigma_end: Option<f64>,
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub adam_eps: f64,
+    pub lambda_lap: f64,
+    pub lambda_flat: f64,
+    /// Half field of view, degrees.
+    pub view_angle: f64,
+    /// Camera distance for views given without one.
+    pub distance: f64,
+    pub template_level: u32,
+    pub template_radius: f64,
+    /// Read the loss back every this many steps.
+    pub check_every: u32,
+    pub cull_eps: f64,
+    pub near: f64,
+}
+
+impl Default for FitParams {
+    fn default() -> Self {
+        FitParams {
+            steps: 1000,
+            size: 128,
+            sigma: 1e-4,
+            sigma_end: None,
+            lr: 0.01,
+            beta1: 0.5,
+            beta2: 0.99,
+            adam_eps: 1e-8,
+            lambda_lap: 0.03,
+            lambda_flat: 0.0003,
+            view_angle: 15.0,
+            distance: 2.732,
+            template_level: 4,
+            template_radius: 0.5,
+            check_every: 10,
+            cull_eps: DEFAULT_CULL_EPS,
+            near: DEFAULT_NEAR,
+        }
+    }
+}
+
+impl FitParams {
+    /// Checks every setting before any work, with a message naming the flag.
+    pub fn validate(&self) -> Result<()> {
+        let pos = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and > 0, got {v}"))) }
+        };
+        let nonneg = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {v}"))) }
+        };
+        pos("--sigma", self.sigma)?;
+        if let Some(s) = self.sigma_end {
+            pos("--sigma-end", s)?;
+        }
+        pos("--lr", self.lr)?;
+        nonneg("--lambda-lap", self.lambda_lap)?;
+        nonneg("--lambda-flat", self.lambda_flat)?;
+        pos("--distance", self.distance)?;
+        if !(self.beta1 >= 0.0 && self.beta1 < 1.0 && self.beta2 >= 0.0 && self.beta2 < 1.0) {
+            return Err(Error::invalid("Adam betas must be in [0, 1)"));
+        }
+        if self.steps == 0 {
+            return Err(Error::invalid("--steps must be at least 1"));
+        }
+        if self.template_level > crate::mesh::MAX_ICOSPHERE_LEVEL {
+            return Err(Error::invalid(format!("--template-level must be 0..={}", crate::mesh::MAX_ICOSPHERE_LEVEL)));
+        }
+        if self.check_every == 0 {
+            return Err(Error::invalid("check interval must be at least 1"));
+        }
+        if self.size < 2 {
+            return Err(Error::invalid(format!("--size must be at least 2, got {}", self.size)));
+        }
+        self.raster(0).validate()?;
+        Camera::new(self.distance, 0.0, 0.0, self.view_angle).map(|_| ())
+    }
+
+    /// σ at step `step` (0-based): log-linear from `sigma` to `sigma_end`.
+    pub fn sigma_at(&self, step: u32) -> f64 {
+        match self.sigma_end {
+            Some(end) if self.steps > 1 => {
+                let t = step.min(self.steps - 1) as f64 / (self.steps - 1) as f64;
+                (self.sigma.ln() * (1.0 - t) + end.ln() * t).exp()
+            }
+            _ => self.sigma,
+        }
+    }
+
+    pub fn raster(&self, step: u32) -> RasterSettings {
+        RasterSettings { width: self.size, height: self.size, sigma: self.sigma_at(step), cull_eps: self.cull_eps, near: self.near }
+    }
+}
+
+/// A fixed rotation that leaves no icosphere vertex with a zero coordinate (MATH.md's trap: a zero
+/// coordinate can never move under SoftRas's parametrization).
+pub fn template_rotation() -> Quat {
+    Quat::from_euler(glam::EulerRot::XYZ, 0.31, 0.47, 0.13)
+}
+
+/// The default template: an icosphere of `level`, rotated by [`template_rotation`], radius `radius`.
+pub fn icosphere_template(level: u32, radius: f64) -> Result<Mesh> {
+    let mut m = Mesh::icosphere(level)?;
+    let q = template_rotation();
+    for v in &mut m.vertices {
+        *v = q * *v * radius as f32;
+    }
+    Ok(m)
+}
+
+/// Makes a user's template usable: every coordinate strictly inside (−1, 1), exact zeros nudged to
+/// ±1e-4 (returns how many were nudged).
+pub fn prepare_template(mut m: Mesh) -> Result<(Mesh, usize)> {
+    m.validate().map_err(Error::Invalid)?;
+    if let Some(v) = m.vertices.iter().find(|v| v.abs().max_element() >= 0.999) {
+        return Err(Error::invalid(format!(
+            "the template must lie inside (−1, 1)³ (SoftRas's parametrization), but it has a vertex at {v}: scale it down"
+        )));
+    }
+    let mut nudged = 0;
+    for v in &mut m.vertices {
+        for a in 0..3 {
+            if v[a] == 0.0 {
+                v[a] = 1e-4;
+                nudged += 1;
+            }
+        }
+    }
+    Ok((m, nudged))
+}
+
+/// Targets of a fit: one mask per view (views × size × size), with its camera.
+#[derive(Clone, Debug)]
+pub struct FitTarget {
+    pub size: u32,
+    pub cameras: Vec<Camera>,
+    pub masks: Vec<f32>,
+    /// Where each view came from (a file name or a description).
+    pub names: Vec<String>,
+}
+
+impl FitTarget {
+    pub fn validate(&self) -> Result<()> {
+        let npix = self.size as usize * self.size as usize;
+        if self.cameras.is_empty() || self.masks.len() != self.cameras.len() * npix || self.names.len() != self.cameras.len() {
+            return Err(Error::invalid("target masks, cameras and names do not match"));
+        }
+        if let Some(x) = self.masks.iter().find(|x| !(x.is_finite() && (0.0..=1.0).contains(*x))) {
+            return Err(Error::invalid(format!("target mask values must be in [0, 1], found {x}")));
+        }
+        Ok(())
+    }
+}
+
+/// Numbers of one step (the loss of the parameters before that step's update).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct StepStats {
+    /// 1-based step number.
+    pub step: u32,
+    pub loss: f64,
+    pub soft_iou_mean: f64,
+    pub grad_norm: f64,
+    pub lap: f64,
+    pub flat: f64,
+}
+
+impl StepStats {
+    pub fn is_finite(&self) -> bool {
+        self.loss.is_finite() && self.grad_norm.is_finite() && self.soft_iou_mean.is_finite()
+    }
+}
+
+/// The settings that may change between steps without a restart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Live {
+    pub lr: f64,
+    pub sigma: f64,
+    pub lambda_lap: f64,
+    pub lambda_flat: f64,
+}
+
+/// One fitting engine.
+pub trait Fitter {
+    fn describe(&self) -> String;
+    /// Runs one step (forward, loss, backward, regularizers, Adam) with these settings.
+    fn step(&mut self, live: &Live) -> Result<()>;
+    /// Numbers of the steps run since the last call, oldest first (one readback).
+    fn drain_stats(&mut self) -> Result<Vec<StepStats>>;
+    /// Keeps the current parameters and optimizer state as the roll-back point.
+    fn snapshot(&mut self) -> Result<()>;
+    /// Returns to the roll-back point.
+    fn restore(&mut self) -> Result<()>;
+    /// Keeps the current parameters as the best so far.
+    fn keep_best(&mut self) -> Result<()>;
+    /// Vertex positions of the current (or the best kept) parameters.
+    fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>>;
+    /// Renders the current (or the best kept) parameters at σ without changing any state:
+    /// soft silhouettes (views × size × size) and per-view soft IoU.
+    fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)>;
+}
+
+/// Why a fit ended.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub enum Ending {
+    Done,
+    Interrupted,
+    /// Repeated non-finite numbers: the message says which setting to lower.
+    Diverged(String),
+}
+
+pub struct FitOutcome {
+    pub steps: u32,
+    pub last: Option<StepStats>,
+    pub best: Option<StepStats>,
+    pub history: Vec<StepStats>,
+    pub ending: Ending,
+    pub rollbacks: u32,
+    /// Learning rate at the end (halved at each roll-back).
+    pub lr: f64,
+}
+
+pub const MAX_ROLLBACKS: u32 = 5;
+
+/// Runs `params.steps` steps, checking every `check_every`; `progress` sees each batch of stats;
+/// `stop` is polled between steps (Ctrl-C).
+pub fn run(
+    fitter: &mut dyn Fitter,
+    params: &FitParams,
+    stop: &std::sync::atomic::AtomicBool,
+    mut progress: impl FnMut(&StepStats, &[StepStats]),
+) -> Result<FitOutcome> {
+    use std::sync::atomic::Ordering;
+    let mut out = FitOutcome { steps: 0, last: None, best: None, history: Vec::new(), ending: Ending::Done, rollbacks: 0, lr: params.lr };
+    fitter.snapshot()?;
+    let mut step = 0u32;
+    while step < params.steps {
+        if stop.load(Ordering::SeqCst) {
+            out.ending = Ending::Interrupted;
+            break;
+        }
+        let live = Live { lr: out.lr, sigma: params.sigma_at(step), lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat };
+        fitter.step(&live)?;
+        step += 1;
+        if step % params.check_every != 0 && step != params.steps {
+            continue;
+        }
+        let batch = fitter.drain_stats()?;
+        if batch.iter().all(StepStats::is_finite) {
+            let last = *batch.last().expect("a check follows at least one step");
+            if out.best.is_none_or(|b| last.loss < b.loss) {
+                fitter.keep_best()?;
+                out.best = Some(last);
+            }
+            fitter.snapshot()?;
+            out.history.extend_from_slice(&batch);
+            out.last = Some(last);
+            out.steps = step;
+            progress(&last, &out.history);
+        } else {
+            out.rollbacks += 1;
+            fitter.restore()?;
+            step = out.steps;
+            out.lr *= 0.5;
+            if out.rollbacks > MAX_ROLLBACKS {
+                out.ending = Ending::Diverged(format!(
+                    "the loss or gradient became NaN/infinite {} times, even at learning rate {:.3e}: lower --lr \
+                     (now {}) or raise --sigma (now {:e})",
+                    out.rollbacks, out.lr * 2.0, params.lr, params.sigma_at(step)
+                ));
+                break;
+            }
+            log::warn!("non-finite loss or gradient near step {step}: rolled back, learning rate halved to {:e}", out.lr);
+        }
+    }
+    Ok(out)
+}
+

@@ -1,0 +1,314 @@
+//! `softras fit`: targets from the command line, the fit with a progress bar, and its outputs.
+use clap::Args;
+use softras::fit::{self, Ending, FitParams, FitTarget, Fitter};
+use softras::target::{self, Polarity};
+use softras::{Camera, Error, Mesh, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The default target, embedded: a silhouette the project rendered itself (see assets/README.md).
+pub const DEFAULT_TARGET: &[u8] = include_bytes!("../assets/default_target.png");
+pub const DEFAULT_TARGET_NAME: &str = "<embedded default target: assets/default_target.png>";
+
+#[derive(Args, Clone, Debug)]
+pub struct FitArgs {
+    /// A picture to fit from the front (elevation 0, azimuth 0): any format, alpha or Otsu mask.
+    /// Without IMAGE, --view or --views, the embedded default target is fitted.
+    pub image: Option<PathBuf>,
+    /// A view with its camera, IMG:ELEV:AZIM (degrees; distance from --distance). Repeatable.
+    #[arg(long = "view", value_name = "IMG:ELEV:AZIM", allow_hyphen_values = true)]
+    pub views: Vec<String>,
+    /// A CSV of views with header file,distance,elevation,azimuth (paths relative to the CSV).
+    #[arg(long = "views", value_name = "CSV")]
+    pub views_csv: Option<PathBuf>,
+    /// Invert the picture's mask (otherwise the image border is taken as background).
+    #[arg(long)]
+    pub invert: bool,
+    /// Optimisation steps.
+    #[arg(long, default_value_t = FitParams::default().steps)]
+    pub steps: u32,
+    /// Image size in pixels [default: 128 for a picture, the views' own size for views].
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// Sharpness σ of the soft silhouette.
+    #[arg(long, default_value_t = FitParams::default().sigma, allow_hyphen_values = true)]
+    pub sigma: f64,
+    /// σ at the last step (log-linear schedule from --sigma); off by default.
+    #[arg(long, allow_hyphen_values = true)]
+    pub sigma_end: Option<f64>,
+    /// Adam learning rate (betas 0.5, 0.99 as SoftRas).
+    #[arg(long, default_value_t = FitParams::default().lr, allow_hyphen_values = true)]
+    pub lr: f64,
+    /// Weight of the Laplacian regularizer.
+    #[arg(long, default_value_t = FitParams::default().lambda_lap, allow_hyphen_values = true)]
+    pub lambda_lap: f64,
+    /// Weight of the flatten regularizer.
+    #[arg(long, default_value_t = FitParams::default().lambda_flat, allow_hyphen_values = true)]
+    pub lambda_flat: f64,
+    /// Half field of view in degrees (SoftRas's viewing_angle).
+    #[arg(long, default_value_t = FitParams::default().view_angle, allow_hyphen_values = true)]
+    pub view_angle: f64,
+    /// Camera distance for IMAGE and --view.
+    #[arg(long, default_value_t = FitParams::default().distance, allow_hyphen_values = true)]
+    pub distance: f64,
+    /// Icosphere level of the template (radius 0.5, rotated so no coordinate is 0).
+    #[arg(long, default_value_t = FitParams::default().template_level, conflicts_with = "template")]
+    pub template_level: u32,
+    /// A template OBJ instead of the icosphere (inside (−1, 1)³).
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Result mesh (OBJ, written atomically).
+    #[arg(long, default_value = "result.obj")]
+    pub out: PathBuf,
+    /// JSON report.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Per-step CSV: step, loss, soft_iou_mean.
+    #[arg(long)]
+    pub history: Option<PathBuf>,
+    /// Write the final soft silhouettes as PNGs into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub save_silhouettes: Option<PathBuf>,
+    /// Write the processed target masks as PNGs into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub save_masks: Option<PathBuf>,
+    /// Engine: auto (GPU if an adapter exists, else the slow CPU reference), gpu or cpu.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
+    pub backend: String,
+    /// Read the loss back every this many steps.
+    #[arg(long, default_value_t = FitParams::default().check_every)]
+    pub check_every: u32,
+}
+
+impl FitArgs {
+    pub fn params(&self) -> FitParams {
+        FitParams {
+            steps: self.steps,
+            size: self.size.unwrap_or(128),
+            sigma: self.sigma,
+            sigma_end: self.sigma_end,
+            lr: self.lr,
+            lambda_lap: self.lambda_lap,
+            lambda_flat: self.lambda_flat,
+            view_angle: self.view_angle,
+            distance: self.distance,
+            template_level: self.template_level,
+            check_every: self.check_every,
+            ..FitParams::default()
+        }
+    }
+}
+
+/// One target view as described for the report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ViewInfo {
+    pub file: String,
+    pub distance: f64,
+    pub elevation: f64,
+    pub azimuth: f64,
+}
+
+/// Parses IMG:ELEV:AZIM (the path may itself contain colons).
+fn parse_view(s: &str) -> Result<(PathBuf, f64, f64)> {
+    let mut it = s.rsplitn(3, ':');
+    let (az, el, file) = (it.next(), it.next(), it.next());
+    let (Some(az), Some(el), Some(file)) = (az, el, file) else {
+        return Err(Error::invalid(format!("--view {s:?}: expected IMG:ELEV:AZIM")));
+    };
+    let num = |t: &str, what: &str| {
+        t.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| Error::invalid(format!("--view {s:?}: {what} {t:?} is not a number")))
+    };
+    Ok((PathBuf::from(file), num(el, "elevation")?, num(az, "azimuth")?))
+}
+
+/// Loads the targets (before any GPU work) and fixes the image size.
+pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, Vec<ViewInfo>)> {
+    let has_views = !a.views.is_empty() || a.views_csv.is_some();
+    if a.image.is_some() && has_views {
+        return Err(Error::invalid("give either IMAGE (one picture, fitted from the front) or --view/--views, not both"));
+    }
+    let polarity = if a.invert { Polarity::Inverted } else { Polarity::Auto };
+    let mut specs: Vec<(PathBuf, f64, f64, f64)> = Vec::new();
+    for v in &a.views {
+        let (file, el, az) = parse_view(v)?;
+        specs.push((file, a.distance, el, az));
+    }
+    if let Some(csv) = &a.views_csv {
+        for v in target::load_views_csv(csv)? {
+            specs.push((v.file, v.distance, v.elevation, v.azimuth));
+        }
+    }
+    let mut masks = Vec::new();
+    let mut cams = Vec::new();
+    let mut infos = Vec::new();
+    if specs.is_empty() {
+        let size = a.size.unwrap_or(128);
+        params.size = size;
+        let (mask, name) = match &a.image {
+            Some(p) => (target::load_picture(p, size, polarity)?, p.display().to_string()),
+            None => (target::picture_from_bytes(DEFAULT_TARGET, size, polarity, DEFAULT_TARGET_NAME)?, DEFAULT_TARGET_NAME.to_string()),
+        };
+        masks.extend_from_slice(&mask.values);
+        cams.push(Camera::new(a.distance, 0.0, 0.0, a.view_angle)?);
+        infos.push(ViewInfo { file: name, distance: a.distance, elevation: 0.0, azimuth: 0.0 });
+    } else {
+        let size = match a.size {
+            Some(s) => s,
+            None => {
+                let (w, h) = image::image_dimensions(&specs[0].0)
+                    .map_err(|e| Error::invalid(format!("cannot read image {}: {e}", specs[0].0.display())))?;
+                if w == h && w >= 2 { w } else { 128 }
+            }
+        };
+        params.size = size;
+        for (file, d, el, az) in &specs {
+            let m = target::load_view(file, size)?;
+            masks.extend_from_slice(&m.values);
+            cams.push(Camera::new(*d, *el, *az, a.view_angle)?);
+            infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
+        }
+    }
+    let names = infos.iter().map(|i| i.file.clone()).collect();
+    Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
+}
+
+pub fn template(a: &FitArgs, params: &FitParams) -> Result<Mesh> {
+    match &a.template {
+        Some(p) => {
+            let (m, nudged) = fit::prepare_template(Mesh::load_obj(p)?)?;
+            if nudged > 0 {
+                eprintln!("note: {nudged} template coordinates were exactly 0 and were moved to 1e-4 (they could never move otherwise)");
+            }
+            Ok(m)
+        }
+        None => fit::icosphere_template(params.template_level, params.template_radius),
+    }
+}
+
+/// Builds the engine for --backend.
+pub fn engine(backend: &str, template: &Mesh, t: &FitTarget, p: &FitParams) -> Result<Box<dyn Fitter>> {
+    let gpu = |ctx| -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::gpu::GpuFitter::new(ctx, template, t, p)?)) };
+    let cpu = || -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::cpu::CpuFitter::new(template, t, p)?)) };
+    match backend {
+        "gpu" => gpu(softras::raster::gpu::GpuContext::shared()?),
+        "cpu" => cpu(),
+        _ => match softras::raster::gpu::GpuContext::shared() {
+            Ok(ctx) => gpu(ctx),
+            Err(e) => {
+                eprintln!("backend auto: no GPU adapter ({e}); using the CPU reference (slow)");
+                cpu()
+            }
+        },
+    }
+}
+
+fn save_pngs(dir: &Path, values: &[f32], size: u32, infos: &[ViewInfo]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let npix = (size * size) as usize;
+    for (k, _) in infos.iter().enumerate() {
+        let m = target::Mask { width: size, height: size, values: values[k * npix..(k + 1) * npix].to_vec() };
+        target::save_mask_png(&dir.join(format!("view_{k:03}.png")), &m)?;
+    }
+    Ok(())
+}
+
+pub fn run(a: FitArgs) -> Result<()> {
+    let mut params = a.params();
+    // validate everything we can before touching files or the GPU
+    params.validate()?;
+    let (target, infos) = load_targets(&a, &mut params)?;
+    params.validate()?;
+    let template = template(&a, &params)?;
+    let mut fitter = engine(&a.backend, &template, &target, &params)?;
+    eprintln!(
+        "fitting {} view(s) at {}² with {} ({} vertices, {} faces), {} steps",
+        infos.len(),
+        params.size,
+        fitter.describe(),
+        template.vertices.len(),
+        template.faces.len(),
+        params.steps
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // a second handler cannot be installed (tests call run twice): ignore that error
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let bar = indicatif::ProgressBar::new(params.steps as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}]")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let t0 = std::time::Instant::now();
+    let outcome = fit::run(fitter.as_mut(), &params, &stop, |s, _| {
+        bar.set_position(s.step as u64);
+        let sps = s.step as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!("loss {:.4} IoU {:.4} {:.1} steps/s", s.loss, s.soft_iou_mean, sps));
+    })?;
+    let seconds = t0.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    // the mesh to write: the final one, or the best kept one when the fit did not end normally
+    let best = outcome.ending != Ending::Done;
+    let vertices = fitter.vertices(best)?;
+    let result = Mesh { vertices, faces: template.faces.clone() };
+    let sigma_final = params.sigma_at(params.steps.saturating_sub(1));
+    let (sil, ious) = fitter.evaluate(best, sigma_final)?;
+    let npix = (params.size * params.size) as usize;
+    let hard: Vec<f64> = (0..infos.len()).map(|k| target::hard_iou(&sil[k * npix..(k + 1) * npix], &target.masks[k * npix..(k + 1) * npix])).collect();
+    if result.vertices.iter().any(|v| !v.is_finite()) {
+        return Err(Error::invalid("the fit produced non-finite vertices; nothing was written (lower --lr)"));
+    }
+    result.save_obj(&a.out)?;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    if let Some(p) = &a.report {
+        let views: Vec<_> = infos
+            .iter()
+            .zip(ious.iter().zip(&hard))
+            .map(|(i, (s, h))| serde_json::json!({"file": i.file, "distance": i.distance, "elevation": i.elevation, "azimuth": i.azimuth, "soft_iou": s, "hard_iou": h}))
+            .collect();
+        let report = serde_json::json!({
+            "steps": outcome.steps,
+            "seconds": seconds,
+            "steps_per_second": outcome.steps as f64 / seconds.max(1e-9),
+            "loss": outcome.last.map(|s| s.loss),
+            "soft_iou_mean": mean(&ious),
+            "hard_iou_mean": mean(&hard),
+            "views": views,
+            "params": serde_json::json!({
+                "fit": params, "backend": fitter.describe(), "template": a.template.as_ref().map(|p| p.display().to_string())
+                    .unwrap_or_else(|| format!("icosphere level {} radius {}", params.template_level, params.template_radius)),
+                "invert": a.invert, "final_lr": outcome.lr, "rollbacks": outcome.rollbacks, "ending": outcome.ending,
+            }),
+        });
+        softras::error::write_atomic(p, serde_json::to_string_pretty(&report).expect("plain data").as_bytes())?;
+    }
+    if let Some(p) = &a.history {
+        let mut s = String::from("step,loss,soft_iou_mean\n");
+        for h in &outcome.history {
+            s.push_str(&format!("{},{},{}\n", h.step, h.loss, h.soft_iou_mean));
+        }
+        softras::error::write_atomic(p, s.as_bytes())?;
+    }
+    if let Some(d) = &a.save_silhouettes {
+        save_pngs(d, &sil, params.size, &infos)?;
+    }
+    if let Some(d) = &a.save_masks {
+        save_pngs(d, &target.masks, params.size, &infos)?;
+    }
+    eprintln!(
+        "{} steps in {seconds:.1} s ({:.1} steps/s): soft IoU {:.4}, hard IoU {:.4} → {}",
+        outcome.steps,
+        outcome.steps as f64 / seconds.max(1e-9),
+        mean(&ious),
+        mean(&hard),
+        a.out.display()
+    );
+    match outcome.ending {
+        Ending::Done => Ok(()),
+        Ending::Interrupted => Err(Error::invalid(format!("interrupted after {} steps; the best mesh so far was written to {}", outcome.steps, a.out.display()))),
+        Ending::Diverged(msg) => Err(Error::invalid(format!("{msg}; the best mesh so far was written to {}", a.out.display()))),
+    }
+}

@@ -1,0 +1,451 @@
+//! Target masks for silhouette fitting, made from the user's images.
+//!
+//! Two kinds of input:
+//! - **a single picture without a camera** ([`picture_from_bytes`], [`load_picture`]): any PNG, JPEG, BMP,
+//!   WebP, TIFF or GIF, 8/16-bit or float, gray/RGB with or without alpha, any size. The object is found
+//!   (alpha, or luminance thresholded with Otsu's method), cropped to its bounding box, centred in a
+//!   square so that its longer side is 80% of the square, and resized to `size`×`size`.
+//! - **views with cameras** ([`view_from_bytes`], [`load_view`], listed by [`load_views_csv`]): used as
+//!   they are (no crop, no padding, no threshold, no polarity, which would break their cameras), only
+//!   resized when they are not already `size`×`size`.
+//!
+//! Luminance is Rec. 709, `Y = 0.2126 R + 0.7152 G + 0.0722 B`, on the stored (gamma-encoded) samples
+//! scaled to f32 in [0, 1] (u8 / 255, u16 / 65535, floats clamped); a gray image's luminance is its gray.
+use crate::error::{Error, Result, write_atomic};
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageBuffer, Luma};
+use std::path::{Path, PathBuf};
+
+/// A target mask: row-major, row 0 at the top, values in [0, 1] (1 = object).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mask {
+    pub width: u32,
+    pub height: u32,
+    pub values: Vec<f32>,
+}
+
+/// Which side of a picture is the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Polarity {
+    /// Thresholded pictures: the image border is background (if more than half of the outermost ring of
+    /// pixels comes out bright, dark is the object). Alpha masks: opaque is the object.
+    #[default]
+    Auto,
+    /// Bright is the object (alpha masks: opaque is the object).
+    Normal,
+    /// Dark is the object (alpha masks: transparent is the object): the user's `--invert`.
+    Inverted,
+}
+
+/// One camera view from a CSV or `--view` flag. `file` is resolved (relative to the CSV's folder).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ViewSpec {
+    pub file: PathBuf,
+    pub distance: f64,
+    pub elevation: f64,
+    pub azimuth: f64,
+}
+
+/// The fraction of the square that the object's longer side fills after [`picture_from_bytes`].
+pub const OBJECT_FRACTION: f64 = 0.8;
+
+/// Reads a picture file and makes its centred target mask, see [`picture_from_bytes`].
+pub fn load_picture(path: &Path, size: u32, polarity: Polarity) -> Result<Mask> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    picture_from_bytes(&bytes, size, polarity, &path.display().to_string())
+}
+
+/// Makes a `size`×`size` target mask from a picture without a camera (`name` is used in messages).
+///
+/// 1. The mask is the alpha channel, kept soft, when the image has real transparency (some pixel with
+///    alpha < 0.5); otherwise the Rec. 709 luminance thresholded with Otsu's method (a 256-bin histogram
+///    spanning the image's own luminance range, so any two distinct levels separate), giving 0/1.
+/// 2. Polarity, see [`Polarity`].
+/// 3. An empty mask (no value > 0.5) or one that covers every pixel is an error.
+/// 4. Specks are dropped (set to 0): 8-connected groups of values > 0.5 smaller than 1% of the largest
+///    group, so that a few noisy pixels far from the object do not widen its bounding box.
+/// 5. The bounding box of the values > 0.5 is centred in a square (padded with 0 beyond the image) whose
+///    side is 1.25× the box's longer side, so that the object fills 80% of it (to within half a source
+///    pixel, as is its centring), then resized to `size`×`size` (triangle filter) and clamped to [0, 1].
+pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &str) -> Result<Mask> {
+    check_size(size)?;
+    let img = decode(bytes, name)?;
+    let (w, h) = (img.width(), img.height());
+    let (mut values, alpha) = luminance_alpha(&img);
+    drop(img);
+    let alpha = alpha.filter(|a| a.iter().any(|&v| v < 0.5));
+    if let Some(a) = alpha {
+        values = a;
+        if polarity == Polarity::Inverted {
+            values.iter_mut().for_each(|v| *v = 1.0 - *v);
+        }
+    } else {
+        let (lo, hi) = values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        if hi <= lo {
+            return Err(Error::invalid(format!(
+                "the mask of {name} is empty: no object found (the image has a single gray level {lo:.3}; \
+                 use a picture of the object on a contrasting background)"
+            )));
+        }
+        let bin = |v: f32| (((v - lo) / (hi - lo)) * 256.0).floor().clamp(0.0, 255.0) as usize;
+        let mut hist = [0u64; 256];
+        values.iter().for_each(|&v| hist[bin(v)] += 1);
+        let t = otsu_threshold(&hist);
+        values.iter_mut().for_each(|v| *v = if bin(*v) > t { 1.0 } else { 0.0 });
+        let invert = match polarity {
+            Polarity::Normal => false,
+            Polarity::Inverted => true,
+            Polarity::Auto => {
+                let (fg, n) = border_count(&values, w as usize, h as usize);
+                2 * fg > n
+            }
+        };
+        if invert {
+            values.iter_mut().for_each(|v| *v = 1.0 - *v);
+        }
+    }
+    check_not_empty_or_full(&values, name, "")?;
+    drop_specks(&mut values, w as usize, h as usize);
+    // bounding box of the object
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+    for (y, row) in values.chunks_exact(w as usize).enumerate() {
+        if let Some(first) = row.iter().position(|&v| v > 0.5) {
+            let last = row.iter().rposition(|&v| v > 0.5).unwrap_or(first);
+            x0 = x0.min(first);
+            x1 = x1.max(last);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+    }
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let long = bw.max(bh);
+    let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
+    let ox = x0 as i64 - ((side - bw) / 2) as i64;
+    let oy = y0 as i64 - ((side - bh) / 2) as i64;
+    let mut square = vec![0f32; side * side];
+    for (r, out) in square.chunks_exact_mut(side).enumerate() {
+        let sy = oy + r as i64;
+        if sy < 0 || sy >= h as i64 {
+            continue;
+        }
+        let row = &values[sy as usize * w as usize..][..w as usize];
+        let a = ox.max(0);
+        let b = (ox + side as i64).min(w as i64);
+        if a < b {
+            out[(a - ox) as usize..(b - ox) as usize].copy_from_slice(&row[a as usize..b as usize]);
+        }
+    }
+    drop(values);
+    let mask = resize_square(square, side as u32, side as u32, size)?;
+    check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
+    Ok(mask)
+}
+
+/// Reads a view image file, see [`view_from_bytes`].
+pub fn load_view(path: &Path, size: u32) -> Result<Mask> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    view_from_bytes(&bytes, size, &path.display().to_string())
+}
+
+/// Makes a `size`×`size` target mask from a view that has a camera, used as it is: no crop, no padding,
+/// no threshold, no polarity. Values stay soft in [0, 1]: the alpha channel when the image has real
+/// transparency (some pixel with alpha < 0.5), otherwise the luminance divided by its maximum. The image
+/// is resized (triangle filter) only when it is not already `size`×`size`; a non-square image is
+/// stretched to a square, which distorts it (its camera should then have been square too).
+/// A mask with no value > 0.5, or with every value > 0.5, is an error.
+pub fn view_from_bytes(bytes: &[u8], size: u32, name: &str) -> Result<Mask> {
+    check_size(size)?;
+    let img = decode(bytes, name)?;
+    let (w, h) = (img.width(), img.height());
+    let (mut values, alpha) = luminance_alpha(&img);
+    drop(img);
+    if let Some(a) = alpha.filter(|a| a.iter().any(|&v| v < 0.5)) {
+        values = a;
+    } else {
+        let max = values.iter().fold(0f32, |m, &v| m.max(v));
+        if max <= 0.0 {
+            return Err(Error::invalid(format!("the mask of {name} is empty: no object found (the image is all black)")));
+        }
+        values.iter_mut().for_each(|v| *v = (*v / max).clamp(0.0, 1.0));
+    }
+    check_not_empty_or_full(&values, name, "")?;
+    let mask = resize_square(values, w, h, size)?;
+    if (w, h) != (size, size) {
+        check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
+    }
+    Ok(mask)
+}
+
+/// Reads a views CSV with the header `file,distance,elevation,azimuth` (any order, case-insensitive,
+/// extra columns ignored). Files are relative to the CSV's folder and must exist; distance must be > 0
+/// and every number finite. Errors name the 1-based data row.
+pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
+    let shown = path.display();
+    let csv_err = |e: csv::Error| -> Error {
+        if e.is_io_error() {
+            match e.into_kind() {
+                csv::ErrorKind::Io(io) => Error::io(path, io),
+                k => Error::invalid(format!("views CSV {shown}: {k:?}")),
+            }
+        } else {
+            Error::invalid(format!("views CSV {shown}: {e}"))
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(csv_err)?;
+    let headers = reader.headers().map_err(csv_err)?.clone();
+    let col = |name: &str| -> Result<usize> {
+        headers.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            Error::invalid(format!(
+                "views CSV {shown}: missing column \"{name}\" (the header must name file, distance, elevation, azimuth; it has {:?})",
+                headers.iter().collect::<Vec<_>>()
+            ))
+        })
+    };
+    let (cf, cd, ce, ca) = (col("file")?, col("distance")?, col("elevation")?, col("azimuth")?);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut views = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 1;
+        let record = record.map_err(csv_err)?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let field = |c: usize, name: &str| -> Result<&str> {
+            record
+                .get(c)
+                .ok_or_else(|| Error::invalid(format!("views CSV {shown}: row {row}: no {name} (too few fields)")))
+        };
+        let number = |c: usize, name: &str| -> Result<f64> {
+            let s = field(c, name)?;
+            let v: f64 = s
+                .parse()
+                .map_err(|_| Error::invalid(format!("views CSV {shown}: row {row}: {name} \"{s}\" is not a number")))?;
+            if !v.is_finite() {
+                return Err(Error::invalid(format!("views CSV {shown}: row {row}: {name} \"{s}\" is not a finite number")));
+            }
+            Ok(v)
+        };
+        let file = field(cf, "file")?;
+        if file.is_empty() {
+            return Err(Error::invalid(format!("views CSV {shown}: row {row}: the file name is empty")));
+        }
+        let (distance, elevation, azimuth) = (number(cd, "distance")?, number(ce, "elevation")?, number(ca, "azimuth")?);
+        if distance <= 0.0 {
+            return Err(Error::invalid(format!("views CSV {shown}: row {row}: distance must be > 0, got {distance}")));
+        }
+        let full = dir.join(file);
+        match std::fs::metadata(&full) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => {
+                return Err(Error::invalid(format!("views CSV {shown}: row {row}: {file} is not a file ({})", full.display())));
+            }
+            Err(_) => {
+                return Err(Error::invalid(format!(
+                    "views CSV {shown}: row {row}: {file} does not exist (looked for {})",
+                    full.display()
+                )));
+            }
+        }
+        views.push(ViewSpec { file: full, distance, elevation, azimuth });
+    }
+    if views.is_empty() {
+        return Err(Error::invalid(format!(
+            "views CSV {shown} has no views: add rows under the header file,distance,elevation,azimuth"
+        )));
+    }
+    Ok(views)
+}
+
+/// Writes a mask as a 16-bit grayscale PNG (65535 = 1), atomically.
+pub fn save_mask_png(path: &Path, m: &Mask) -> Result<()> {
+    if m.width == 0 || m.height == 0 || m.values.len() as u64 != m.width as u64 * m.height as u64 {
+        return Err(Error::invalid(format!(
+            "cannot save {}: mask of {}×{} has {} values",
+            path.display(),
+            m.width,
+            m.height,
+            m.values.len()
+        )));
+    }
+    let clean: Vec<f32> = m.values.iter().map(|&v| if v.is_nan() { 0.0 } else { v }).collect();
+    write_atomic(path, &crate::output::png16_bytes(&clean, m.width, m.height)?)
+}
+
+/// Intersection over union of `(a > 0.5)` and `(b > 0.5)`. Two empty masks give 1.0; masks of
+/// different lengths give 0.0.
+pub fn hard_iou(a: &[f32], b: &[f32]) -> f64 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    let (mut inter, mut union) = (0u64, 0u64);
+    for (&x, &y) in a.iter().zip(b) {
+        let (p, q) = (x > 0.5, y > 0.5);
+        inter += (p && q) as u64;
+        union += (p || q) as u64;
+    }
+    if union == 0 { 1.0 } else { inter as f64 / union as f64 }
+}
+
+/// Otsu's threshold over a histogram: the bin `t` maximizing the between-class variance of
+/// `{bins ≤ t}` and `{bins > t}` (the first maximum). Foreground is `bin > t`.
+pub fn otsu_threshold(hist: &[u64; 256]) -> usize {
+    let total: f64 = hist.iter().map(|&c| c as f64).sum();
+    let sum: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let (mut w_b, mut sum_b, mut best, mut t_best) = (0.0f64, 0.0f64, -1.0f64, 0usize);
+    for (t, &c) in hist.iter().enumerate() {
+        w_b += c as f64;
+        sum_b += t as f64 * c as f64;
+        let w_f = total - w_b;
+        if w_b == 0.0 {
+            continue;
+        }
+        if w_f == 0.0 {
+            break;
+        }
+        let d = sum_b / w_b - (sum - sum_b) / w_f;
+        let var = w_b * w_f * d * d;
+        if var > best {
+            best = var;
+            t_best = t;
+        }
+    }
+    t_best
+}
+
+fn check_size(size: u32) -> Result<()> {
+    let max = crate::raster::MAX_IMAGE_SIZE;
+    if size == 0 || size > max {
+        return Err(Error::invalid(format!("target size {size} must be in 1..={max}")));
+    }
+    Ok(())
+}
+
+fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage> {
+    if bytes.is_empty() {
+        return Err(Error::invalid(format!("cannot read image {name}: the file is empty")));
+    }
+    let img = image::load_from_memory(bytes).map_err(|e| Error::invalid(format!("cannot read image {name}: {e}")))?;
+    if img.width() < 2 || img.height() < 2 {
+        return Err(Error::invalid(format!(
+            "image {name} is too small ({}×{}): at least 2×2 pixels are needed",
+            img.width(),
+            img.height()
+        )));
+    }
+    Ok(img)
+}
+
+/// Rec. 709 luminance of every pixel in [0, 1], and the alpha channel when the image has one.
+fn luminance_alpha(img: &DynamicImage) -> (Vec<f32>, Option<Vec<f32>>) {
+    fn split<T: Copy>(raw: &[T], n: usize, alpha: bool, f: impl Fn(T) -> f32) -> (Vec<f32>, Option<Vec<f32>>) {
+        let f = |v: T| {
+            let x = f(v);
+            if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) }
+        };
+        let lum = raw
+            .chunks_exact(n)
+            .map(|p| if n >= 3 { 0.2126 * f(p[0]) + 0.7152 * f(p[1]) + 0.0722 * f(p[2]) } else { f(p[0]) })
+            .map(|y: f32| y.clamp(0.0, 1.0))
+            .collect();
+        let a = alpha.then(|| raw.chunks_exact(n).map(|p| f(p[n - 1])).collect());
+        (lum, a)
+    }
+    let u8f = |v: u8| v as f32 / 255.0;
+    let u16f = |v: u16| v as f32 / 65535.0;
+    match img {
+        DynamicImage::ImageLuma8(b) => split(b.as_raw(), 1, false, u8f),
+        DynamicImage::ImageLumaA8(b) => split(b.as_raw(), 2, true, u8f),
+        DynamicImage::ImageRgb8(b) => split(b.as_raw(), 3, false, u8f),
+        DynamicImage::ImageRgba8(b) => split(b.as_raw(), 4, true, u8f),
+        DynamicImage::ImageLuma16(b) => split(b.as_raw(), 1, false, u16f),
+        DynamicImage::ImageLumaA16(b) => split(b.as_raw(), 2, true, u16f),
+        DynamicImage::ImageRgb16(b) => split(b.as_raw(), 3, false, u16f),
+        DynamicImage::ImageRgba16(b) => split(b.as_raw(), 4, true, u16f),
+        DynamicImage::ImageRgb32F(b) => split(b.as_raw(), 3, false, |v| v),
+        DynamicImage::ImageRgba32F(b) => split(b.as_raw(), 4, true, |v| v),
+        other => split(other.to_rgba32f().as_raw(), 4, other.color().has_alpha(), |v| v),
+    }
+}
+
+/// (foreground pixels on the outermost ring, ring length) of a w×h 0/1 mask, w, h ≥ 2.
+fn border_count(values: &[f32], w: usize, h: usize) -> (usize, usize) {
+    let fg = |v: &f32| (*v > 0.5) as usize;
+    let top: usize = values[..w].iter().map(fg).sum();
+    let bottom: usize = values[(h - 1) * w..].iter().map(fg).sum();
+    let sides: usize = (1..h - 1).map(|y| fg(&values[y * w]) + fg(&values[y * w + w - 1])).sum();
+    (top + bottom + sides, 2 * w + 2 * (h - 2))
+}
+
+/// Zeroes the 8-connected components of `values > 0.5` whose area is below 1% of the largest one.
+fn drop_specks(values: &mut [f32], w: usize, h: usize) {
+    let mut labels = vec![0u32; values.len()];
+    let mut areas: Vec<usize> = vec![0];
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..values.len() {
+        if labels[start] != 0 || values[start] <= 0.5 {
+            continue;
+        }
+        let id = areas.len() as u32;
+        let mut area = 0usize;
+        labels[start] = id;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            area += 1;
+            let (x, y) = (i % w, i / w);
+            for ny in y.saturating_sub(1)..(y + 2).min(h) {
+                for nx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let j = ny * w + nx;
+                    if labels[j] == 0 && values[j] > 0.5 {
+                        labels[j] = id;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        areas.push(area);
+    }
+    let largest = areas.iter().copied().max().unwrap_or(0);
+    if areas.len() <= 2 {
+        return;
+    }
+    for (v, &l) in values.iter_mut().zip(&labels) {
+        if l != 0 && areas[l as usize] * 100 < largest {
+            *v = 0.0;
+        }
+    }
+}
+
+fn check_not_empty_or_full(values: &[f32], name: &str, when: &str) -> Result<()> {
+    if !values.iter().any(|&v| v > 0.5) {
+        return Err(Error::invalid(format!(
+            "the mask of {name} is empty{when}: no object found (no pixel is foreground; check the polarity \
+             (--invert) or use a picture with more contrast)"
+        )));
+    }
+    if values.iter().all(|&v| v > 0.5) {
+        return Err(Error::invalid(format!(
+            "the mask of {name} covers the whole image{when}: the object must not fill the picture (leave a \
+             background margin around it, or check the polarity (--invert))"
+        )));
+    }
+    Ok(())
+}
+
+/// Resizes a w×h mask to size×size (triangle filter) unless it is that size already; clamps to [0, 1].
+fn resize_square(values: Vec<f32>, w: u32, h: u32, size: u32) -> Result<Mask> {
+    if (w, h) == (size, size) {
+        return Ok(Mask { width: size, height: size, values });
+    }
+    let buf = ImageBuffer::<Luma<f32>, Vec<f32>>::from_raw(w, h, values)
+        .ok_or_else(|| Error::invalid("mask buffer size does not match width × height"))?;
+    let out = image::imageops::resize(&buf, size, size, FilterType::Triangle);
+    let values = out.into_raw().into_iter().map(|v| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) }).collect();
+    Ok(Mask { width: size, height: size, values })
+}

@@ -1,0 +1,149 @@
+//! Fitting: the regularizers and the parametrization against finite differences, the GPU step against
+//! the CPU step, determinism, and a small end-to-end fit.
+use crate::common::*;
+use glam::DVec3;
+use softras::fit::reference as r;
+use softras::fit::topology::Topology;
+use softras::fit::{FitParams, FitTarget, Fitter, Live, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
+use softras::raster::{RasterSettings, cpu as raster_cpu};
+use softras::{Camera, Mesh};
+
+fn perturbed(level: u32, seed: u64) -> Vec<DVec3> {
+    let m = blob(level, seed);
+    m.vertices.iter().map(|v| v.as_dvec3()).collect()
+}
+
+/// Central differences of `f` at `x` along every coordinate, compared with `g`.
+fn check_fd(x: &[DVec3], g: &[DVec3], f: impl Fn(&[DVec3]) -> f64, what: &str) {
+    let scale = g.iter().map(|v| v.abs().max_element()).fold(0.0, f64::max);
+    assert!(scale > 0.0, "{what}: zero gradient");
+    let h = 1e-6;
+    let mut n = 0;
+    for i in 0..x.len() {
+        for a in 0..3 {
+            if g[i][a].abs() < 1e-3 * scale {
+                continue;
+            }
+            let (mut p, mut m) = (x.to_vec(), x.to_vec());
+            p[i][a] += h;
+            m[i][a] -= h;
+            let fd = (f(&p) - f(&m)) / (2.0 * h);
+            let rel = (fd - g[i][a]).abs() / fd.abs().max(g[i][a].abs());
+            assert!(rel < 1e-5, "{what}: vertex {i} axis {a}: analytic {:e} vs fd {fd:e}", g[i][a]);
+            n += 1;
+        }
+    }
+    assert!(n > 20, "{what}: only {n} components checked");
+}
+
+#[test]
+fn laplacian_and_flatten_gradients_match_finite_differences() {
+    let m = Mesh::icosphere(1).unwrap();
+    let topo = Topology::new(&m);
+    assert_eq!(topo.edges.len(), m.faces.len() * 3 / 2, "closed mesh: every edge interior");
+    let x = perturbed(1, 3);
+    let (_, g) = r::laplacian_loss(&topo, &x);
+    check_fd(&x, &g, |v| r::laplacian_loss(&topo, v).0, "laplacian");
+    let (_, g) = r::flatten_loss(&topo, &x);
+    check_fd(&x, &g, |v| r::flatten_loss(&topo, v).0, "flatten");
+}
+
+#[test]
+fn flatten_is_zero_for_coplanar_faces_and_positive_for_a_fold() {
+    let flat = [DVec3::ZERO, DVec3::X, DVec3::new(0.5, 1.0, 0.0), DVec3::new(0.5, -1.0, 0.0)];
+    assert!(r::flatten_edge(flat).0 < 1e-9);
+    let folded = [DVec3::ZERO, DVec3::X, DVec3::new(0.5, 1.0, 0.0), DVec3::new(0.5, 0.0, 1.0)];
+    assert!((r::flatten_edge(folded).0 - 1.0).abs() < 1e-6, "a right-angle fold has c = 0, term 1");
+}
+
+#[test]
+fn parametrization_gradient_matches_finite_differences() {
+    let v0: Vec<DVec3> = icosphere_template(1, 0.5).unwrap().vertices.iter().map(|v| v.as_dvec3()).collect();
+    assert!(v0.iter().all(|v| v.abs().min_element() > 1e-3), "template has a zero coordinate");
+    let delta: Vec<DVec3> = (0..v0.len()).map(|i| DVec3::new(0.1 * (i as f64).sin(), 0.2 * (i as f64).cos(), -0.05)).collect();
+    let c = DVec3::new(0.1, -0.2, 0.05);
+    let w: Vec<DVec3> = (0..v0.len()).map(|i| DVec3::new(1.0, -0.5 * i as f64 / 7.0, 0.3)).collect();
+    let lin = |d: &[DVec3], c: DVec3| r::vertices(&v0, d, c).iter().zip(&w).map(|(v, w)| v.dot(*w)).sum::<f64>();
+    let (gd, gc) = r::param_backward(&v0, &delta, c, &w);
+    check_fd(&delta, &gd, |d| lin(d, c), "∂/∂Δ");
+    for a in 0..3 {
+        let h = 1e-6;
+        let (mut p, mut m) = (c, c);
+        p[a] += h;
+        m[a] -= h;
+        let fd = (lin(&delta, p) - lin(&delta, m)) / (2.0 * h);
+        assert!((fd - gc[a]).abs() <= 1e-6 * fd.abs().max(1.0), "∂/∂c[{a}]: {} vs {fd}", gc[a]);
+    }
+    // every vertex stays inside [−1, 1]³ whatever the parameters
+    let wild: Vec<DVec3> = delta.iter().map(|d| *d * 100.0).collect();
+    assert!(r::vertices(&v0, &wild, DVec3::splat(30.0)).iter().all(|v| v.abs().max_element() <= 1.0));
+}
+
+/// A target rendered by the project: an ellipsoid seen from `cams`.
+fn ellipsoid_target(cams: &[Camera], size: u32) -> FitTarget {
+    let mut e = Mesh::icosphere(3).unwrap();
+    for v in &mut e.vertices {
+        *v *= glam::Vec3::new(0.55, 0.35, 0.45);
+        v.x += 0.05;
+    }
+    let s = RasterSettings::square(size, 1e-6);
+    let sil = raster_cpu::forward(&e, cams, &s).sil;
+    FitTarget { size, cameras: cams.to_vec(), masks: sil.iter().map(|&x| x as f32).collect(), names: vec!["ellipsoid".into(); cams.len()] }
+}
+
+fn small_params(size: u32) -> FitParams {
+    FitParams { size, sigma: 3e-4, template_level: 2, ..FitParams::default() }
+}
+
+#[test]
+fn gpu_step_matches_cpu_step() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap(), Camera::new(2.732, 30.0, -90.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 48);
+    let p = small_params(48);
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let live = Live { lr: p.lr, sigma: p.sigma, lambda_lap: p.lambda_lap, lambda_flat: p.lambda_flat };
+    let mut g = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
+    let mut c = CpuFitter::new(&template, &target, &p).unwrap();
+    for _ in 0..5 {
+        g.step(&live).unwrap();
+        c.step(&live).unwrap();
+    }
+    let (sg, sc) = (g.drain_stats().unwrap(), c.drain_stats().unwrap());
+    assert_eq!(sg.len(), 5);
+    for (a, b) in sg.iter().zip(&sc) {
+        assert_eq!(a.step, b.step);
+        assert!((a.loss - b.loss).abs() < 1e-4, "step {}: loss gpu {} cpu {}", a.step, a.loss, b.loss);
+        assert!((a.soft_iou_mean - b.soft_iou_mean).abs() < 1e-4);
+        assert!((a.lap - b.lap).abs() < 1e-4 * b.lap.max(1.0) && (a.flat - b.flat).abs() < 1e-3 * b.flat.max(1.0), "{a:?} {b:?}");
+        assert!((a.grad_norm - b.grad_norm).abs() < 1e-3 * b.grad_norm, "step {}: |g| gpu {} cpu {}", a.step, a.grad_norm, b.grad_norm);
+    }
+    let (vg, vc) = (g.vertices(false).unwrap(), c.vertices(false).unwrap());
+    let d = vg.iter().zip(&vc).map(|(a, b)| (*a - *b).abs().max_element()).fold(0.0f32, f32::max);
+    assert!(d < 1e-4, "vertices after 5 steps differ by {d}");
+    assert!(vg.iter().zip(&template.vertices).any(|(a, b)| (*a - *b).length() > 1e-3), "the mesh did not move");
+}
+
+#[test]
+fn gpu_fit_is_deterministic_and_converges() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 48);
+    let p = FitParams { steps: 150, ..small_params(48) };
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let run = || {
+        let mut f = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+        let v = f.vertices(false).unwrap();
+        let (sil, _) = f.evaluate(false, p.sigma).unwrap();
+        (out, v, sil)
+    };
+    let (o1, v1, sil) = run();
+    let (o2, v2, _) = run();
+    let bits = |v: &[glam::Vec3]| v.iter().flat_map(|x| x.to_array().map(f32::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(&v1), bits(&v2), "two identical fits differ");
+    assert_eq!(o1.history.len(), 150);
+    assert_eq!(o1.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>(), o2.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>());
+    let first = o1.history[0].soft_iou_mean;
+    let hard = softras::target::hard_iou(&sil, &target.masks);
+    assert!(hard > 0.9, "hard IoU after 150 steps: {hard} (soft IoU went {first} → {})", o1.history.last().unwrap().soft_iou_mean);
+}
