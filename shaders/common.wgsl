@@ -25,10 +25,12 @@ struct Camera {
 //   ab:      corners a.xy, b.xy (NDC)
 //   c_flags: c.xy, z = 1 if the face may be "inside" (|2A| > 1e-12), w = 1 if the face is drawn
 //   range:   pixel range of the bbox grown by cull_r, inclusive: i0, i1, j0, j1 (empty: i0 > i1)
+//   inv_len2: 1 / |e|² of the edges (a,b), (b,c), (c,a) (0 for a zero-length edge), w unused
 struct FaceRec {
     ab: vec4f,
     c_flags: vec4f,
     range: vec4i,
+    inv_len2: vec4f,
 }
 
 const GROUP: u32 = 64u;   // workgroup size of every pass
@@ -71,28 +73,24 @@ fn cross2(u: vec2f, v: vec2f) -> f32 {
     return u.x * v.y - u.y * v.x;
 }
 
-// Nearest point of segment [e0, e1] to p: returns (t, |p - q|^2) with q = e0 + t (e1 - e0).
-fn segment_t_d2(p: vec2f, e0: vec2f, e1: vec2f) -> vec2f {
+// Nearest point of segment [e0, e1] to p, given 1 / |e1 - e0|² (0 for a zero-length edge):
+// returns (t, |p - q|^2) with q = e0 + t (e1 - e0).
+fn segment_t_d2(p: vec2f, e0: vec2f, e1: vec2f, inv_len2: f32) -> vec2f {
     let e = e1 - e0;
-    let len2 = dot(e, e);
-    var t = 0.0;
-    if (len2 > 0.0) {
-        t = clamp(dot(p - e0, e) / len2, 0.0, 1.0);
-    }
-    let q = e0 + t * e;
-    let d = p - q;
+    let t = clamp(dot(p - e0, e) * inv_len2, 0.0, 1.0);
+    let d = p - (e0 + t * e);
     return vec2f(t, dot(d, d));
 }
 
 // The nearest edge of triangle (a, b, c) to p, first minimum in edge order (a,b), (b,c), (c,a):
 // returns (edge index, t, d2).
-fn nearest_edge(p: vec2f, a: vec2f, b: vec2f, c: vec2f) -> vec3f {
-    var best = vec3f(0.0, segment_t_d2(p, a, b));
-    let e1 = segment_t_d2(p, b, c);
+fn nearest_edge(p: vec2f, a: vec2f, b: vec2f, c: vec2f, inv_len2: vec4f) -> vec3f {
+    var best = vec3f(0.0, segment_t_d2(p, a, b, inv_len2.x));
+    let e1 = segment_t_d2(p, b, c, inv_len2.y);
     if (e1.y < best.z) {
         best = vec3f(1.0, e1);
     }
-    let e2 = segment_t_d2(p, c, a);
+    let e2 = segment_t_d2(p, c, a, inv_len2.z);
     if (e2.y < best.z) {
         best = vec3f(2.0, e2);
     }
@@ -116,7 +114,7 @@ fn face_x(p: vec2f, r: FaceRec, inv_sigma: f32) -> vec4f {
     let a = r.ab.xy;
     let b = r.ab.zw;
     let c = r.c_flags.xy;
-    let hit = nearest_edge(p, a, b, c);
+    let hit = nearest_edge(p, a, b, c, r.inv_len2);
     var delta = -1.0;
     if (r.c_flags.z > 0.5 && inside(p, a, b, c)) {
         delta = 1.0;

@@ -1,5 +1,5 @@
-// forward.wgsl — face-parallel splat of softplus(x_f), x_f = δ d² / σ, into every pixel of the face's
-// grown range: Σ_f softplus(x_f) = −log T. The per-pixel sums are exact 64-bit fixed point (32 integer
+// forward.wgsl — face-parallel splat of softplus(x_f), x_f = δ d² / σ, into the pixels of the face's
+// grown range where D_f ≥ ε (x_f ≥ −r²/σ): Σ_f softplus(x_f) = −log T. The per-pixel sums are exact 64-bit fixed point (32 integer
 // bits, 32 fraction bits) built from two u32 atomics with a carry, so the result does not depend on the
 // order in which faces arrive: bit-identical from run to run, with no float atomics and no ordered bins.
 // A term is capped at SOFTPLUS_CAP: beyond it T < e^-88 is already 0 in f32, so nothing changes.
@@ -42,9 +42,19 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let w = f32(u.width);
     let h = f32(u.height);
     let base = view * u.width * u.height;
-    for (var j = r.range.z; j <= r.range.w; j++) {
-        for (var i = r.range.x; i <= r.range.y; i++) {
-            let x = face_x(pixel_center(i, j, w, h), r, inv_sigma).x;
+    let x_cull = -u.cull_r * u.cull_r * inv_sigma;  // outside and d² > r²: D < ε, not counted
+    let rw = r.range.y - r.range.x + 1;
+    let n = rw * (r.range.w - r.range.z + 1);
+    var i = r.range.x - 1;
+    var j = r.range.z;
+    for (var k = 0; k < n; k++) {
+        i += 1;
+        if (i > r.range.y) {
+            i = r.range.x;
+            j += 1;
+        }
+        let x = face_x(pixel_center(i, j, w, h), r, inv_sigma).x;
+        if (x >= x_cull) {
             add_fixed(2u * (base + u32(j) * u.width + u32(i)), min(softplus(x), SOFTPLUS_CAP));
         }
     }

@@ -1,6 +1,7 @@
-// gather.wgsl — per vertex: sum the corner gradients of its faces (CSR vertex→face list, fixed order),
-// per view, then through the projection to camera space and by Rᵀ to world space:
-// ∂L/∂x_c = g_x / (z_c tan θ), ∂L/∂y_c = g_y / (z_c tan θ), ∂L/∂z_c = -(g_x x_s + g_y y_s) / z_c.
+// gather.wgsl — per vertex and view: sum the NDC gradients of its corners (backward.wgsl) over its
+// faces (CSR vertex→face list, face order), take the sum through that view's projection —
+// ∂L/∂x_c = g_x / (z_c tan θ), ∂L/∂y_c = g_y / (z_c tan θ), ∂L/∂z_c = −(g_x x_s + g_y y_s) / z_c,
+// ∂L/∂v = Rᵀ ∂L/∂v_c — and sum the views, all in a fixed order: deterministic.
 // Dispatch: (ceil(num_verts / GROUP), 1, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
@@ -25,7 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         var gs = vec2f(0.0);
         for (var e = e0; e < e1; e++) {
             let entry = vf_entries[e];
-            gs += v_face[(view * u.num_faces + entry / 3u) * 3u + entry % 3u];
+            gs += v_face[((entry / 3u) * u.num_views + view) * 3u + entry % 3u];
         }
         if (gs.x == 0.0 && gs.y == 0.0) {
             continue;
@@ -33,10 +34,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         let pr = proj[view * u.num_verts + v];
         let cam = cams[view];
         let s = pr.z * cam.eye_tan.w;
-        let dxc = gs.x / s;
-        let dyc = gs.y / s;
-        let dzc = -(gs.x * pr.x + gs.y * pr.y) / pr.z;
-        acc += dxc * cam.r0.xyz + dyc * cam.r1.xyz + dzc * cam.r2.xyz;
+        let dz = -(gs.x * pr.x + gs.y * pr.y) / pr.z;
+        acc += (gs.x / s) * cam.r0.xyz + (gs.y / s) * cam.r1.xyz + dz * cam.r2.xyz;
     }
     v_verts[v] = vec4f(acc, 0.0);
 }

@@ -27,6 +27,11 @@ fn pixel_range(lo: vec2f, hi: vec2f) -> vec4i {
     return r;
 }
 
+fn inv_len2(e: vec2f) -> f32 {
+    let l = dot(e, e);
+    return select(0.0, 1.0 / l, l > 0.0);
+}
+
 @compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
     let f = gid.x;
@@ -51,5 +56,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         }
         range = pixel_range(min(a, min(b, c)) - vec2f(u.cull_r), max(a, max(b, c)) + vec2f(u.cull_r));
     }
-    recs[view * u.num_faces + f] = FaceRec(vec4f(a, b), vec4f(c, can_inside, select(0.0, 1.0, drawn)), range);
+    recs[view * u.num_faces + f] = FaceRec(vec4f(a, b), vec4f(c, can_inside, select(0.0, 1.0, drawn)), range,
+        vec4f(inv_len2(b - a), inv_len2(c - b), inv_len2(a - c), 0.0));
 }

@@ -8,6 +8,12 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
+    /// What to time: the rasterizer (forward/backward table) or whole fitting steps.
+    #[arg(default_value = "raster", value_parser = ["raster", "fit"])]
+    what: String,
+    /// Fit benchmark: timed steps per case.
+    #[arg(long, default_value_t = 30)]
+    fit_steps: u32,
     /// Icosphere levels to time.
     #[arg(long, value_delimiter = ',', default_value = "3,4,5,6")]
     levels: Vec<u32>,
@@ -51,6 +57,9 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> softras::Result<()>) -> softras
 }
 
 pub fn run(a: BenchArgs) -> softras::Result<()> {
+    if a.what == "fit" {
+        return run_fit(&a);
+    }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
     let cam = Camera::new(2.732, 30.0, 0.0, 30.0)?;
@@ -124,6 +133,81 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
             "rows": rows,
         });
         println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct FitRow {
+    case: String,
+    views: usize,
+    size: u32,
+    vertices: usize,
+    faces: usize,
+    gpu_ms_per_step: f64,
+    gpu_steps_per_second: f64,
+    cpu_ms_per_step: f64,
+    /// CPU reference time per step / GPU time per step.
+    speedup: f64,
+}
+
+/// Time per step of `fitter`: a warm-up, then `n` steps and one readback (which waits for them).
+fn ms_per_step(f: &mut dyn softras::fit::Fitter, p: &softras::fit::FitParams, n: u32) -> softras::Result<f64> {
+    let live = softras::fit::Live { lr: p.lr, sigma: p.sigma, lambda_lap: p.lambda_lap, lambda_flat: p.lambda_flat };
+    for _ in 0..2 {
+        f.step(&live)?;
+    }
+    f.drain_stats()?;
+    let t = Instant::now();
+    for _ in 0..n {
+        f.step(&live)?;
+    }
+    f.drain_stats()?;
+    Ok(t.elapsed().as_secs_f64() * 1e3 / n as f64)
+}
+
+fn run_fit(a: &BenchArgs) -> softras::Result<()> {
+    use softras::fit::{FitParams, FitTarget, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
+    let ctx = GpuContext::shared()?;
+    let mut gpu = GpuRaster::new(ctx.clone())?;
+    let shape = softras::shapes::animal();
+    let mut rows = Vec::new();
+    for (case, cams, size, level) in [
+        ("SoftRas demo: 120 views at 64²", Camera::softras_demo_views(15.0), 64u32, 4u32),
+        ("120 views at 64², 1280 faces", Camera::softras_demo_views(15.0), 64, 3),
+        ("1 view at 256²", vec![Camera::new(2.732, 0.0, 0.0, 15.0)?], 256, 4),
+    ] {
+        let p = FitParams { size, template_level: level, ..FitParams::default() };
+        let s = RasterSettings::square(size, 1e-6);
+        let masks = softras::SoftRasterizer::forward(&mut gpu, &shape, &cams, &s)?;
+        let target = FitTarget { size, cameras: cams.clone(), masks, names: vec!["animal".into(); cams.len()] };
+        let template = icosphere_template(p.template_level, p.template_radius)?;
+        let mut g = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
+        let gms = ms_per_step(&mut g, &p, a.fit_steps)?;
+        let mut c = CpuFitter::new(&template, &target, &p)?;
+        let cms = ms_per_step(&mut c, &p, 2)?;
+        rows.push(FitRow {
+            case: case.into(),
+            views: cams.len(),
+            size,
+            vertices: template.vertices.len(),
+            faces: template.faces.len(),
+            gpu_ms_per_step: gms,
+            gpu_steps_per_second: 1e3 / gms,
+            cpu_ms_per_step: cms,
+            speedup: cms / gms,
+        });
+    }
+    if a.json {
+        let out = serde_json::json!({"adapter": ctx.describe(), "target": "softras::shapes::animal", "rows": rows});
+        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        return Ok(());
+    }
+    println!("adapter: {}", ctx.describe());
+    println!("target: the animal shape; default settings (σ 1e-4, template radius 0.5); median-free: mean of {} steps", a.fit_steps);
+    println!("{:<32} {:>6} {:>12} {:>10} {:>14} {:>9}", "case", "faces", "gpu ms/step", "steps/s", "cpu ms/step", "cpu/gpu");
+    for r in &rows {
+        println!("{:<32} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}×", r.case, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup);
     }
     Ok(())
 }

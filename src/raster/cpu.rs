@@ -30,6 +30,9 @@ pub struct FaceSetup {
 }
 
 pub const MIN_DOUBLE_AREA: f64 = 1e-12;
+/// The backward pass skips pixels with T < T_SKIP (as backward.wgsl): their terms T·D/σ are at most
+/// 1e-8 of those of a pixel on the silhouette's boundary.
+pub const T_SKIP: f64 = 1e-8;
 
 pub fn setup_faces(mesh: &Mesh, proj: &[DVec3], s: &RasterSettings) -> Vec<FaceSetup> {
     let r = s.cull_radius();
@@ -94,7 +97,8 @@ pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) }
 }
 
-/// Forward result: log T and S per (view, pixel).
+/// Forward result: log T and S per (view, pixel). A face counts at a pixel of its grown range unless it
+/// is outside with d² > r² (then D < ε): the same cull as forward.wgsl.
 pub struct Forward {
     pub log_t: Vec<f64>,
     pub sil: Vec<f64>,
@@ -107,6 +111,7 @@ pub fn forward(mesh: &Mesh, cams: &[Camera], s: &RasterSettings) -> Forward {
     for (v, cam) in cams.iter().enumerate() {
         let faces = setup_faces(mesh, &project(mesh, cam), s);
         let out = &mut log_t[v * npix..(v + 1) * npix];
+        let r2 = s.cull_radius().powi(2);
         // Face-major order: each pixel still sums its faces in face order.
         for f in &faces {
             let Some((i0, i1, j0, j1)) = f.range else { continue };
@@ -114,6 +119,9 @@ pub fn forward(mesh: &Mesh, cams: &[Camera], s: &RasterSettings) -> Forward {
                 for i in i0..=i1 {
                     let (px, py) = pixel_center(i, j, s.width, s.height);
                     let (delta, (_, _, d2)) = signed(DVec2::new(px, py), f);
+                    if delta < 0.0 && d2 > r2 {
+                        continue; // D < ε: culled
+                    }
                     out[(j * s.width as i64 + i) as usize] -= softplus(delta * d2 / s.sigma);
                 }
             }
@@ -132,6 +140,7 @@ pub fn backward(mesh: &Mesh, cams: &[Camera], s: &RasterSettings, fwd: &Forward,
         let faces = setup_faces(mesh, &proj, s);
         // per-vertex screen-space gradient of this view
         let mut v_screen = vec![DVec2::ZERO; mesh.vertices.len()];
+        let r2 = s.cull_radius().powi(2);
         for (f, tri) in faces.iter().zip(&mesh.faces) {
             let Some((i0, i1, j0, j1)) = f.range else { continue };
             let mut g = [DVec2::ZERO; 3];
@@ -139,14 +148,18 @@ pub fn backward(mesh: &Mesh, cams: &[Camera], s: &RasterSettings, fwd: &Forward,
                 for i in i0..=i1 {
                     let idx = v * npix + (j * s.width as i64 + i) as usize;
                     let vs = v_sil[idx];
-                    if vs == 0.0 {
+                    let tp = fwd.log_t[idx].exp();
+                    if vs == 0.0 || tp < T_SKIP {
                         continue;
                     }
                     let (px, py) = pixel_center(i, j, s.width, s.height);
                     let p = DVec2::new(px, py);
                     let (delta, (k0, t, d2)) = signed(p, f);
+                    if delta < 0.0 && d2 > r2 {
+                        continue; // D < ε: culled
+                    }
                     let dd = sigmoid(delta * d2 / s.sigma);
-                    let gs = vs * delta * fwd.log_t[idx].exp() * dd / s.sigma;
+                    let gs = vs * delta * tp * dd / s.sigma;
                     let k1 = (k0 + 1) % 3;
                     let q = f.corners[k0] + t * (f.corners[k1] - f.corners[k0]);
                     let w = -2.0 * gs * (p - q);

@@ -28,13 +28,14 @@ pub struct RasterUniforms {
     pub near: f32,
 }
 
-/// Mirrors `FaceRec` in shaders/common.wgsl (48 bytes).
+/// Mirrors `FaceRec` in shaders/common.wgsl (64 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct FaceRec {
     pub ab: [f32; 4],
     pub c_flags: [f32; 4],
     pub range: [i32; 4],
+    pub inv_len2: [f32; 4],
 }
 
 /// The WGSL sources: common.wgsl is prepended to every pass.
@@ -309,7 +310,7 @@ impl Passes {
             project: Pass::new(d, "project", &[Uniform, Read, Read, ReadWrite]),
             setup: Pass::new(d, "setup", &[Uniform, Read, Read, ReadWrite]),
             forward: Pass::new(d, "forward", &[Uniform, Read, ReadWrite]),
-            resolve: Pass::new(d, "resolve", &[Uniform, Read, ReadWrite, ReadWrite]),
+            resolve: Pass::new(d, "resolve", &[Uniform, Read, ReadWrite, ReadWrite, ReadWrite]),
             backward: Pass::new(d, "backward", &[Uniform, Read, Read, Read, ReadWrite]),
             gather: Pass::new(d, "gather", &[Uniform, Read, Read, Read, Read, Read, ReadWrite]),
         };
@@ -344,7 +345,7 @@ impl Dims {
         let (v, f) = (self.views as u64, self.faces as u64);
         for (what, bytes, lower) in [
             ("per-pixel accumulators", self.pixels() as u64 * 8, "image size or number of views"),
-            ("face records", v * f * 48, "number of faces or views"),
+            ("face records", v * f * 64, "number of faces or views"),
             ("face gradients", v * f * 24, "number of faces or views"),
             ("projected vertices", v * self.verts as u64 * 16, "number of vertices or views"),
         ] {
@@ -383,6 +384,8 @@ pub struct RasterBuffers {
     /// Fixed-point −log T accumulators, 2 words per (view, pixel) (see forward.wgsl).
     pub acc: GpuBuf<u32>,
     pub log_t: GpuBuf<f32>,
+    /// T = exp(log T) per (view, pixel), for the backward pass.
+    pub trans: GpuBuf<f32>,
     pub sil: GpuBuf<f32>,
     pub v_sil: GpuBuf<f32>,
     pub v_face: GpuBuf<[f32; 2]>,
@@ -417,6 +420,7 @@ impl RasterBuffers {
             recs: GpuBuf::storage(d, "recs", views * nf),
             acc: GpuBuf::storage(d, "acc", 2 * px),
             log_t: GpuBuf::storage(d, "log_t", px),
+            trans: GpuBuf::storage(d, "trans", px),
             sil: GpuBuf::storage(d, "sil", px),
             v_sil: GpuBuf::storage(d, "v_sil", px),
             v_face: GpuBuf::storage(d, "v_face", views * nf * 3),
@@ -430,8 +434,8 @@ impl RasterBuffers {
             passes.project.bind(d, &[&b.uniforms, &b.cams.buf, &b.verts.buf, &b.proj.buf]),
             passes.setup.bind(d, &[&b.uniforms, &b.proj.buf, &b.faces.buf, &b.recs.buf]),
             passes.forward.bind(d, &[&b.uniforms, &b.recs.buf, &b.acc.buf]),
-            passes.resolve.bind(d, &[&b.uniforms, &b.acc.buf, &b.log_t.buf, &b.sil.buf]),
-            passes.backward.bind(d, &[&b.uniforms, &b.recs.buf, &b.log_t.buf, &b.v_sil.buf, &b.v_face.buf]),
+            passes.resolve.bind(d, &[&b.uniforms, &b.acc.buf, &b.log_t.buf, &b.sil.buf, &b.trans.buf]),
+            passes.backward.bind(d, &[&b.uniforms, &b.recs.buf, &b.trans.buf, &b.v_sil.buf, &b.v_face.buf]),
             passes.gather.bind(
                 d,
                 &[&b.uniforms, &b.cams.buf, &b.proj.buf, &b.vf_offsets.buf, &b.vf_entries.buf, &b.v_face.buf, &b.v_verts.buf],

@@ -147,3 +147,78 @@ fn gpu_fit_is_deterministic_and_converges() {
     let hard = softras::target::hard_iou(&sil, &target.masks);
     assert!(hard > 0.9, "hard IoU after 150 steps: {hard} (soft IoU went {first} → {})", o1.history.last().unwrap().soft_iou_mean);
 }
+
+/// A fitter whose loss turns NaN at chosen steps, to drive the roll-back logic.
+struct Flaky {
+    t: u32,
+    saved: u32,
+    nan_when_lr_above: f64,
+    pending: Vec<softras::fit::StepStats>,
+    lrs: Vec<f64>,
+    restores: u32,
+}
+
+impl Fitter for Flaky {
+    fn describe(&self) -> String {
+        "flaky".into()
+    }
+    fn step(&mut self, live: &Live) -> softras::Result<()> {
+        self.lrs.push(live.lr);
+        let loss = if live.lr > self.nan_when_lr_above { f64::NAN } else { 1.0 / self.t as f64 };
+        self.pending.push(softras::fit::StepStats { step: self.t, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0 });
+        self.t += 1;
+        Ok(())
+    }
+    fn drain_stats(&mut self) -> softras::Result<Vec<softras::fit::StepStats>> {
+        Ok(std::mem::take(&mut self.pending))
+    }
+    fn snapshot(&mut self) -> softras::Result<()> {
+        self.saved = self.t;
+        Ok(())
+    }
+    fn restore(&mut self) -> softras::Result<()> {
+        self.t = self.saved;
+        self.pending.clear();
+        self.restores += 1;
+        Ok(())
+    }
+    fn keep_best(&mut self) -> softras::Result<()> {
+        Ok(())
+    }
+    fn vertices(&mut self, _: bool) -> softras::Result<Vec<glam::Vec3>> {
+        Ok(vec![])
+    }
+    fn evaluate(&mut self, _: bool, _: f64) -> softras::Result<(Vec<f32>, Vec<f64>)> {
+        Ok((vec![], vec![]))
+    }
+}
+
+#[test]
+fn non_finite_steps_roll_back_halve_the_rate_and_finally_stop() {
+    let p = FitParams { steps: 50, check_every: 10, lr: 0.04, ..FitParams::default() };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    // NaN while lr > 0.011: two roll-backs (0.04 → 0.02 → 0.01), then the fit completes
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.011, pending: vec![], lrs: vec![], restores: 0 };
+    let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+    assert_eq!(out.ending, softras::fit::Ending::Done);
+    assert_eq!((out.rollbacks, f.restores), (2, 2));
+    assert!((out.lr - 0.01).abs() < 1e-12);
+    assert_eq!(out.steps, 50);
+    assert_eq!(out.history.len(), 50, "rolled-back steps are not in the history");
+    assert!(out.history.iter().all(|s| s.loss.is_finite()));
+    assert_eq!(out.history.iter().map(|s| s.step).collect::<Vec<_>>(), (1..=50).collect::<Vec<_>>());
+    // always NaN: stops after MAX_ROLLBACKS with a message naming the settings to change
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.0, pending: vec![], lrs: vec![], restores: 0 };
+    let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+    match &out.ending {
+        softras::fit::Ending::Diverged(msg) => assert!(msg.contains("--lr") && msg.contains("--sigma"), "{msg}"),
+        e => panic!("expected a divergence, got {e:?}"),
+    }
+    assert_eq!(out.rollbacks, softras::fit::MAX_ROLLBACKS + 1);
+    // a stop request ends the fit between steps
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0 };
+    let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+    assert_eq!(out.ending, softras::fit::Ending::Interrupted);
+    assert_eq!(f.lrs.len(), 0);
+}

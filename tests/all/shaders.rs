@@ -41,8 +41,8 @@ fn every_pass_validates_and_mirrors_match() {
         assert_eq!(sorted, (0..bindings.len() as u32).collect::<Vec<_>>(), "{name}");
         let want = match name {
             "forward" | "reduce" => 3,
-            "project" | "setup" | "resolve" | "params" | "iou_reduce" | "iou_grad" | "laplacian" | "flatten" | "record" => 4,
-            "backward" => 5,
+            "resolve" | "backward" => 5,
+            "project" | "setup" | "params" | "iou_reduce" | "iou_grad" | "laplacian" | "flatten" | "record" => 4,
             "adam" => 6,
             "gather" => 7,
             "vertex_grad" => 9,
