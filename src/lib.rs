@@ -5,6 +5,7 @@ pub mod camera;
 pub mod error;
 pub mod fit;
 pub mod mesh;
+pub mod metrics;
 pub mod shapes;
 pub mod output;
 pub mod raster;

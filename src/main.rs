@@ -21,10 +21,41 @@ enum Command {
     Render(RenderArgs),
     /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
     Fit(fit_cmd::FitArgs),
+    /// 3D metrics of mesh A against target mesh B: voxel IoU, Chamfer distance, F-score.
+    Eval(EvalArgs),
     /// Print the GPU adapter softras would use, or why none was found.
     Info,
     /// Benchmark forward and backward, GPU against the CPU reference, measured in one run.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// The mesh to evaluate (e.g. a fit result), OBJ.
+    a: PathBuf,
+    /// The target mesh, OBJ.
+    b: PathBuf,
+    /// Print JSON instead of one `name: value` line per metric.
+    #[arg(long)]
+    json: bool,
+}
+
+fn eval(a: EvalArgs) -> softras::Result<()> {
+    let (ma, mb) = (Mesh::load_obj(&a.a)?, Mesh::load_obj(&a.b)?);
+    for (m, p) in [(&ma, &a.a), (&mb, &a.b)] {
+        if let Some(w) = softras::metrics::watertight_warning(m, &p.display().to_string()) {
+            eprintln!("warning: {w}");
+        }
+    }
+    let m = softras::metrics::compare(&ma, &mb)?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&m).expect("plain data serializes"));
+    } else {
+        println!("voxel_iou: {:.4}", m.voxel_iou);
+        println!("chamfer: {:.6}", m.chamfer);
+        println!("fscore: {:.4}", m.fscore);
+    }
+    Ok(())
 }
 
 #[derive(Args)]
@@ -119,6 +150,7 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Command::Render(a) => render(a),
         Command::Fit(a) => fit_cmd::run(a),
+        Command::Eval(a) => eval(a),
         Command::Info => info(),
         Command::Bench(a) => bench::run(a),
     };

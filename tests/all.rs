@@ -22,3 +22,5 @@ mod target;
 mod fit;
 #[path = "all/fit_cli.rs"]
 mod fit_cli;
+#[path = "all/metrics.rs"]
+mod metrics;
