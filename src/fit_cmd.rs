@@ -73,6 +73,19 @@ pub struct FitArgs {
     /// Write the processed target masks as PNGs into this folder.
     #[arg(long, value_name = "DIR")]
     pub save_masks: Option<PathBuf>,
+    /// Reconstruction from a known mesh: render its silhouettes (σ 1e-6) on SoftRas's demo cameras
+    /// (--elevations × --azimuths at --distance) and fit them; the report adds 3D metrics against it.
+    #[arg(long, value_name = "OBJ", conflicts_with_all = ["image", "views", "views_csv"])]
+    pub target_mesh: Option<PathBuf>,
+    /// With --target-mesh: keep N of the views, indices round(i · total / N) [default: all].
+    #[arg(long, requires = "target_mesh")]
+    pub num_views: Option<usize>,
+    /// With --target-mesh: camera elevations (outer loop), degrees.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_value = "-60,-30,0,30,60", requires = "target_mesh")]
+    pub elevations: Vec<f64>,
+    /// With --target-mesh: camera azimuths (inner loop), degrees [default: 0, −15, …, −345].
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, requires = "target_mesh")]
+    pub azimuths: Option<Vec<f64>>,
     /// Engine: auto (GPU if an adapter exists, else the slow CPU reference), gpu or cpu.
     #[arg(long, default_value = "auto", value_parser = ["auto", "gpu", "cpu"])]
     pub backend: String,
@@ -142,7 +155,22 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     let mut masks = Vec::new();
     let mut cams = Vec::new();
     let mut infos = Vec::new();
-    if specs.is_empty() {
+    if let Some(tm) = &a.target_mesh {
+        let mesh = Mesh::load_obj(tm)?;
+        let size = a.size.unwrap_or(64);
+        params.size = size;
+        let all = target_cameras(a)?;
+        let keep = fit::keep_views(all.len(), a.num_views.unwrap_or(all.len()))?;
+        let chosen: Vec<Camera> = keep.iter().map(|&i| all[i]).collect();
+        let s = softras::RasterSettings { sigma: TARGET_SIGMA, ..softras::RasterSettings::square(size, TARGET_SIGMA) };
+        let (mut engine, _) = softras::raster::make_engine(&a.backend)?;
+        let sil = engine.forward(&mesh, &chosen, &s)?;
+        masks.extend(sil.iter().map(|v| v.clamp(0.0, 1.0)));
+        for c in &chosen {
+            infos.push(ViewInfo { file: format!("{} (rendered)", tm.display()), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
+        }
+        cams = chosen;
+    } else if specs.is_empty() {
         let size = a.size.unwrap_or(128);
         params.size = size;
         let (mask, name) = match &a.image {
@@ -171,6 +199,24 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     }
     let names = infos.iter().map(|i| i.file.clone()).collect();
     Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
+}
+
+/// σ of the rendered targets of --target-mesh: near-hard silhouettes.
+pub const TARGET_SIGMA: f64 = 1e-6;
+
+/// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.
+fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {
+    let az: Vec<f64> = a.azimuths.clone().unwrap_or_else(|| (0..24).map(|k| -15.0 * k as f64).collect());
+    if a.elevations.is_empty() || az.is_empty() {
+        return Err(Error::invalid("--elevations and --azimuths need at least one value each"));
+    }
+    let mut out = Vec::new();
+    for &el in &a.elevations {
+        for &z in &az {
+            out.push(Camera::new(a.distance, el, z, a.view_angle)?);
+        }
+    }
+    Ok(out)
 }
 
 pub fn template(a: &FitArgs, params: &FitParams) -> Result<Mesh> {
@@ -269,7 +315,7 @@ pub fn run(a: FitArgs) -> Result<()> {
             .zip(ious.iter().zip(&hard))
             .map(|(i, (s, h))| serde_json::json!({"file": i.file, "distance": i.distance, "elevation": i.elevation, "azimuth": i.azimuth, "soft_iou": s, "hard_iou": h}))
             .collect();
-        let report = serde_json::json!({
+        let mut report = serde_json::json!({
             "steps": outcome.steps,
             "seconds": seconds,
             "steps_per_second": outcome.steps as f64 / seconds.max(1e-9),
@@ -283,6 +329,16 @@ pub fn run(a: FitArgs) -> Result<()> {
                 "invert": a.invert, "final_lr": outcome.lr, "rollbacks": outcome.rollbacks, "ending": outcome.ending,
             }),
         });
+        if let Some(tm) = &a.target_mesh {
+            let target_mesh = Mesh::load_obj(tm)?;
+            if let Some(w) = softras::metrics::watertight_warning(&target_mesh, &tm.display().to_string()) {
+                eprintln!("warning: {w}");
+            }
+            let m = softras::metrics::compare(&result, &target_mesh)?;
+            eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
+            report["metrics"] = serde_json::to_value(m).expect("plain data");
+            report["params"]["target_mesh"] = serde_json::json!(tm.display().to_string());
+        }
         softras::error::write_atomic(p, serde_json::to_string_pretty(&report).expect("plain data").as_bytes())?;
     }
     if let Some(p) = &a.history {

@@ -21,6 +21,13 @@ enum Command {
     Render(RenderArgs),
     /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
     Fit(fit_cmd::FitArgs),
+    /// Write one of the built-in test shapes (chair, animal, mug, sphere, duck) as OBJ.
+    Shape {
+        /// The shape's name.
+        name: String,
+        /// Where to write it.
+        out: PathBuf,
+    },
     /// 3D metrics of mesh A against target mesh B: voxel IoU, Chamfer distance, F-score.
     Eval(EvalArgs),
     /// Print the GPU adapter softras would use, or why none was found.
@@ -151,6 +158,9 @@ fn main() -> ExitCode {
         Command::Render(a) => render(a),
         Command::Fit(a) => fit_cmd::run(a),
         Command::Eval(a) => eval(a),
+        Command::Shape { name, out } => softras::shapes::by_name(&name)
+            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::NAMES.join(", "))))
+            .and_then(|m| m.save_obj(&out)),
         Command::Info => info(),
         Command::Bench(a) => bench::run(a),
     };

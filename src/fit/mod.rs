@@ -157,6 +157,14 @@ pub fn prepare_template(mut m: Mesh) -> Result<(Mesh, usize)> {
     Ok((m, nudged))
 }
 
+/// The view indices round(i · total / n), i = 0 … n − 1 (`--num-views`).
+pub fn keep_views(total: usize, n: usize) -> Result<Vec<usize>> {
+    if n == 0 || n > total {
+        return Err(Error::invalid(format!("--num-views must be between 1 and {total}, got {n}")));
+    }
+    Ok((0..n).map(|i| ((i * total) as f64 / n as f64).round() as usize).map(|k| k.min(total - 1)).collect())
+}
+
 /// Targets of a fit: one mask per view (views × size × size), with its camera.
 #[derive(Clone, Debug)]
 pub struct FitTarget {

@@ -151,3 +151,36 @@ fn bad_fit_input_is_a_clear_error_and_writes_no_obj() {
     assert!(!ok && err.contains("whole image"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn num_views_keeps_round_i_total_over_n() {
+    use softras::fit::keep_views;
+    assert_eq!(keep_views(120, 4).unwrap(), vec![0, 30, 60, 90]);
+    assert_eq!(keep_views(120, 120).unwrap(), (0..120).collect::<Vec<_>>());
+    assert_eq!(keep_views(120, 7).unwrap(), vec![0, 17, 34, 51, 69, 86, 103]);
+    assert!(keep_views(120, 0).is_err() && keep_views(120, 121).is_err());
+}
+
+#[test]
+fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
+    let d = tempdir();
+    let (target, rep, out) = (d.join("sphere.obj"), d.join("r.json"), d.join("fit.obj"));
+    let (ok, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "12", "--size", "32",
+        "--template-level", "2", "--steps", "150", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let r = report(&rep);
+    assert_eq!(r["views"].as_array().unwrap().len(), 12);
+    assert_eq!(r["views"][1]["azimuth"], -150.0, "view 1 is index round(120/12) = 10: elevation −60, azimuth −150");
+    assert_eq!(r["views"][1]["elevation"], -60.0);
+    let m = &r["metrics"];
+    let (iou, chamfer, f) = (m["voxel_iou"].as_f64().unwrap(), m["chamfer"].as_f64().unwrap(), m["fscore"].as_f64().unwrap());
+    assert!(iou > 0.8, "voxel IoU {iou}");
+    assert!(chamfer < 1e-3, "chamfer {chamfer}");
+    assert!(f > 0.3, "fscore {f}");
+    assert!(r["hard_iou_mean"].as_f64().unwrap() > 0.9);
+    // --num-views beyond the camera count is a clear error
+    let (ok, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
+    assert!(!ok && err.contains("--num-views"), "{err}");
+}
