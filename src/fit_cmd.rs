@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The default target, embedded: a silhouette the project rendered itself (see assets/README.md).
-pub const DEFAULT_TARGET: &[u8] = include_bytes!("../assets/default_target.png");
+pub use softras::DEFAULT_TARGET;
 pub const DEFAULT_TARGET_NAME: &str = "<embedded default target: assets/default_target.png>";
 
 #[derive(Args, Clone, Debug)]

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod shapes;
 pub mod output;
 pub mod raster;
+pub mod session;
 pub mod target;
 
 #[cfg(feature = "gui")]
@@ -18,3 +19,6 @@ pub use camera::Camera;
 pub use error::{Error, Result};
 pub use mesh::Mesh;
 pub use raster::{RasterSettings, SoftRasterizer};
+
+/// The default target, embedded: a silhouette the project rendered itself (see assets/README.md).
+pub const DEFAULT_TARGET: &[u8] = include_bytes!("../assets/default_target.png");

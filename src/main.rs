@@ -11,12 +11,15 @@ mod fit_cmd;
 #[derive(Parser)]
 #[command(name = "softras", version, about = "Differentiable soft rasterizer: silhouettes to 3D meshes, on the GPU")]
 struct Cli {
+    /// Without a command, the viewer opens on the embedded default target (`softras view`).
     #[command(subcommand)]
-    cmd: Command,
+    cmd: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the viewer: the mesh deforms live toward the target; takes every flag of `fit`.
+    View(ViewArgs),
     /// Render the soft silhouette of a mesh from one camera (SoftRas's conventions).
     Render(RenderArgs),
     /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
@@ -34,6 +37,43 @@ enum Command {
     Info,
     /// Benchmark forward and backward, GPU against the CPU reference, measured in one run.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    #[command(flatten)]
+    fit: fit_cmd::FitArgs,
+    /// Save a screenshot of the window here after --after-steps steps, then exit (for tests and docs).
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+    /// Steps to run before the screenshot.
+    #[arg(long, default_value_t = 0, requires = "screenshot")]
+    after_steps: u32,
+}
+
+#[cfg(feature = "gui")]
+fn view(a: ViewArgs) -> softras::Result<()> {
+    if !softras::viewer::display_available() {
+        return Err(softras::Error::invalid(
+            "no display to open the viewer on (DISPLAY/WAYLAND_DISPLAY unset): run `softras fit` for the same fit \
+             without a window, or use xvfb-run",
+        ));
+    }
+    let mut params = a.fit.params();
+    params.validate()?;
+    let (target, _) = fit_cmd::load_targets(&a.fit, &mut params)?;
+    params.validate()?;
+    let template = fit_cmd::template(&a.fit, &params)?;
+    let ctx = softras::raster::gpu::GpuContext::shared()?;
+    let session = softras::session::Session::new(ctx, params, target, Some(template))?;
+    softras::viewer::run(session, softras::viewer::ViewerOptions { screenshot: a.screenshot, after_steps: a.after_steps })
+}
+
+#[cfg(not(feature = "gui"))]
+fn view(_: ViewArgs) -> softras::Result<()> {
+    Err(softras::Error::invalid(
+        "this softras was built without the viewer (cargo feature `gui`): run `softras fit` for the same fit without a window",
+    ))
 }
 
 #[derive(Args)]
@@ -154,7 +194,12 @@ fn info() -> softras::Result<()> {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
-    let r = match cli.cmd {
+    let cmd = cli.cmd.unwrap_or_else(|| match Cli::parse_from(["softras", "view"]).cmd {
+        Some(c) => c,
+        None => unreachable!("\"view\" parses to the view command"),
+    });
+    let r = match cmd {
+        Command::View(a) => view(a),
         Command::Render(a) => render(a),
         Command::Fit(a) => fit_cmd::run(a),
         Command::Eval(a) => eval(a),

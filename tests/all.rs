@@ -24,3 +24,8 @@ mod fit;
 mod fit_cli;
 #[path = "all/metrics.rs"]
 mod metrics;
+#[path = "all/session.rs"]
+mod session;
+#[cfg(feature = "gui")]
+#[path = "all/viewer.rs"]
+mod viewer;

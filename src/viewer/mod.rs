@@ -1,0 +1,100 @@
+//! The Bevy viewer (feature `gui`): the deforming mesh in 3D, the target and the live silhouette, egui
+//! controls that act on the next step. It owns no math: every frame it asks the [`Session`] for a few
+//! steps and uploads the returned vertices into the Bevy mesh.
+mod panels;
+mod scene;
+
+use crate::session::Session;
+use bevy::prelude::*;
+use std::path::PathBuf;
+
+/// Options of `softras view` besides the fit's own.
+#[derive(Clone, Debug, Default)]
+pub struct ViewerOptions {
+    /// Take a screenshot after `after_steps` steps, then exit.
+    pub screenshot: Option<PathBuf>,
+    pub after_steps: u32,
+}
+
+/// The session, as a Bevy resource.
+#[derive(Resource)]
+pub struct Fit(pub Session);
+
+#[derive(Resource, Clone, Default)]
+pub struct Options(pub ViewerOptions);
+
+/// Frame and step timing for the readouts.
+#[derive(Resource, Default)]
+pub struct Timing {
+    pub frames: u32,
+    pub fps: f64,
+    pub steps_per_second: f64,
+    last: Option<(std::time::Instant, u32, u32)>,
+}
+
+/// One chained set per frame: input → fit → scene → panels.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ViewerSet {
+    Input,
+    Fit,
+    Scene,
+}
+
+/// Whether a display is there to open a window on.
+pub fn display_available() -> bool {
+    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
+}
+
+/// Opens the window and runs until it is closed (or the screenshot is taken).
+pub fn run(session: Session, options: ViewerOptions) -> crate::Result<()> {
+    if !display_available() {
+        return Err(crate::Error::invalid(
+            "no display (neither DISPLAY nor WAYLAND_DISPLAY is set): run `softras fit` for the same fit without a window, \
+             or start the viewer under X (e.g. xvfb-run -a softras view)",
+        ));
+    }
+    App::new()
+        // the CLI already set up `log` (env_logger): Bevy's log plugin would try to do it again
+        .add_plugins(DefaultPlugins.build().disable::<bevy::log::LogPlugin>().set(WindowPlugin {
+            primary_window: Some(Window {
+                title: "softras — soft rasterizer mesh fitting".into(),
+                resolution: (1280u32, 800u32).into(),
+                ..default()
+            }),
+            ..default()
+        }))
+        .add_plugins(plugin)
+        .insert_resource(Fit(session))
+        .insert_resource(Options(options))
+        .run();
+    Ok(())
+}
+
+/// The root plugin: order set once, children per concern.
+pub fn plugin(app: &mut App) {
+    app.init_resource::<Timing>()
+        .configure_sets(Update, (ViewerSet::Input, ViewerSet::Fit, ViewerSet::Scene).chain())
+        .add_systems(Update, fit_step.in_set(ViewerSet::Fit))
+        .add_plugins((scene::plugin, panels::plugin));
+}
+
+/// Runs this frame's steps (set by the panels' single-step button through `SingleStep`).
+fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut timing: ResMut<Timing>) {
+    let s = &mut fit.0;
+    if let Err(e) = s.frame(std::mem::take(&mut single.0)) {
+        s.error = Some(e.to_string());
+        s.playing = false;
+    }
+    let now = std::time::Instant::now();
+    timing.frames += 1;
+    match timing.last {
+        Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 0.5 => {
+            let dt = now.duration_since(t).as_secs_f64();
+            timing.fps = (timing.frames - f) as f64 / dt;
+            timing.steps_per_second = (s.step.saturating_sub(st)) as f64 / dt;
+            timing.last = Some((now, timing.frames, s.step));
+        }
+        None => timing.last = Some((now, timing.frames, s.step)),
+        _ => {}
+    }
+}
