@@ -49,6 +49,9 @@ struct ViewArgs {
     /// Steps to run before the screenshot.
     #[arg(long, default_value_t = 0, requires = "screenshot")]
     after_steps: u32,
+    /// Start paused (Space plays).
+    #[arg(long)]
+    paused: bool,
 }
 
 #[cfg(feature = "gui")]
@@ -65,7 +68,8 @@ fn view(a: ViewArgs) -> softras::Result<()> {
     params.validate()?;
     let template = fit_cmd::template(&a.fit, &params)?;
     let ctx = softras::raster::gpu::GpuContext::shared()?;
-    let session = softras::session::Session::new(ctx, params, target, Some(template))?;
+    let mut session = softras::session::Session::new(ctx, params, target, Some(template))?;
+    session.playing = !a.paused;
     softras::viewer::run(session, softras::viewer::ViewerOptions { screenshot: a.screenshot, after_steps: a.after_steps })
 }
 

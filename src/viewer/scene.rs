@@ -120,7 +120,14 @@ fn update_mesh(
 
 /// `--screenshot PATH --after-steps N`: once N steps are done and the scene has had time to build
 /// (pipelines compile in the background on lavapipe), save the window and exit.
-fn screenshot(mut commands: Commands, fit: Res<Fit>, options: Res<Options>, mut state: Local<(u32, Option<u32>)>, mut exit: MessageWriter<AppExit>) {
+fn screenshot(
+    mut commands: Commands,
+    fit: Res<Fit>,
+    options: Res<Options>,
+    timing: Res<super::Timing>,
+    mut state: Local<(u32, Option<u32>)>,
+    mut exit: MessageWriter<AppExit>,
+) {
     let Some(path) = options.0.screenshot.clone() else { return };
     state.0 += 1;
     let frame = state.0;
@@ -130,6 +137,10 @@ fn screenshot(mut commands: Commands, fit: Res<Fit>, options: Res<Options>, mut 
             state.1 = Some(frame);
         }
         Some(at) if path.exists() && frame > at + 5 => {
+            eprintln!(
+                "viewer: {} steps, {:.1} frames/s, {:.1} steps/s at exit ({} steps per frame)",
+                fit.0.step, timing.fps, timing.steps_per_second, fit.0.steps_per_frame
+            );
             exit.write(AppExit::Success);
         }
         Some(at) if frame > at + 600 => {
