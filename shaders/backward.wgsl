@@ -38,16 +38,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         let h = f32(u.height);
         let base = view * u.width * u.height;
         let x_cull = -u.cull_r * u.cull_r * inv_sigma;
-        let rw = r.range.y - r.range.x + 1;
-        let n = rw * (r.range.w - r.range.z + 1);
-        var i = r.range.x - 1;
-        var j = r.range.z;
+        let n = range_count(r.range);
+        var ij = vec2i(r.range.x - 1, r.range.z);
         for (var k = 0; k < n; k++) {
-            i += 1;
-            if (i > r.range.y) {
-                i = r.range.x;
-                j += 1;
-            }
+            ij = next_pixel(ij, r.range);
+            let i = ij.x;
+            let j = ij.y;
             {
                 let idx = base + u32(j) * u.width + u32(i);
                 let vs = v_sil[idx];

@@ -109,6 +109,20 @@ fn range_contains(r: vec4i, i: i32, j: i32) -> bool {
     return i >= r.x && i <= r.y && j >= r.z && j <= r.w;
 }
 
+// Number of pixels of an inclusive range (i0, i1, j0, j1).
+fn range_count(r: vec4i) -> i32 {
+    return (r.y - r.x + 1) * (r.w - r.z + 1);
+}
+
+// The pixel after (i, j) in row-major order inside range r; start from (r.x - 1, r.z). No integer
+// division: lavapipe runs it per SIMD lane.
+fn next_pixel(ij: vec2i, r: vec4i) -> vec2i {
+    if (ij.x + 1 > r.y) {
+        return vec2i(r.x, ij.y + 1);
+    }
+    return vec2i(ij.x + 1, ij.y);
+}
+
 // x_f = δ d² / σ of a face at pixel p, with the nearest edge (edge index, t, d²) for the backward pass.
 fn face_x(p: vec2f, r: FaceRec, inv_sigma: f32) -> vec4f {
     let a = r.ab.xy;
@@ -155,7 +169,23 @@ fn is_finite(x: f32) -> bool {
     return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
-const REDUCE: u32 = 256u;
+const REDUCE: u32 = 256u;  // workgroup size of the reductions (one workgroup each)
+
+var<workgroup> s_reduce: array<vec4f, REDUCE>;
+
+// Sum of `v` over the REDUCE invocations of a workgroup (invocation index t), as a tree in a fixed
+// order: deterministic. Every invocation must call it (it has barriers).
+fn workgroup_sum(t: u32, v: vec4f) -> vec4f {
+    s_reduce[t] = v;
+    workgroupBarrier();
+    for (var off = REDUCE / 2u; off > 0u; off = off / 2u) {
+        if (t < off) {
+            s_reduce[t] += s_reduce[t + off];
+        }
+        workgroupBarrier();
+    }
+    return s_reduce[0];
+}
 
 // topo (fit passes): one u32 array holding, one after another,
 //   nbr_offsets[num_verts + 1] | neighbors[nbr_offsets[num_verts]] |

@@ -7,7 +7,6 @@
 @group(0) @binding(2) var<storage, read> masks: array<f32>;   // same layout, values in [0, 1]
 @group(0) @binding(3) var<storage, read_write> iou: array<vec2f>;  // per view: (I, U)
 
-var<workgroup> s_sum: array<vec2f, REDUCE>;
 
 @compute @workgroup_size(REDUCE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
@@ -18,15 +17,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
         let m = masks[base + k];
         acc += vec2f(s * m, s + m - s * m);
     }
-    s_sum[t] = acc;
-    workgroupBarrier();
-    for (var off = REDUCE / 2u; off > 0u; off = off / 2u) {
-        if (t < off) {
-            s_sum[t] += s_sum[t + off];
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_sum(t, vec4f(acc, 0.0, 0.0)).xy;
     if (t == 0u) {
-        iou[wid.x] = s_sum[0] + vec2f(0.0, 1e-6);
+        iou[wid.x] = total + vec2f(0.0, 1e-6);
     }
 }

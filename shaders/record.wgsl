@@ -9,7 +9,6 @@
 @group(0) @binding(2) var<storage, read> stats: array<vec4f>;     // reduce.wgsl outputs 0..2
 @group(0) @binding(3) var<storage, read_write> history: array<vec4f>;
 
-var<workgroup> s_sum: array<f32, REDUCE>;
 
 @compute @workgroup_size(REDUCE)
 fn main(@builtin(local_invocation_index) t: u32) {
@@ -17,16 +16,9 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var v = t; v < fu.num_views; v += REDUCE) {
         acc += iou[v].x / iou[v].y;
     }
-    s_sum[t] = acc;
-    workgroupBarrier();
-    for (var off = REDUCE / 2u; off > 0u; off = off / 2u) {
-        if (t < off) {
-            s_sum[t] += s_sum[t + off];
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_sum(t, vec4f(acc, 0.0, 0.0, 0.0)).x;
     if (t == 0u) {
-        let iou_mean = s_sum[0] / f32(fu.num_views);
+        let iou_mean = total / f32(fu.num_views);
         let lap = stats[0].w;
         let flat = stats[2].w;
         let sil_loss = 1.0 - iou_mean;

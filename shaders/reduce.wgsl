@@ -6,7 +6,6 @@
 @group(0) @binding(1) var<storage, read> src: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4f>;
 
-var<workgroup> s_sum: array<vec4f, REDUCE>;
 
 @compute @workgroup_size(REDUCE)
 fn main(@builtin(local_invocation_index) t: u32) {
@@ -14,15 +13,8 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var k = t; k < ru.n; k += REDUCE) {
         acc += src[ru.offset + k * ru.stride];
     }
-    s_sum[t] = acc;
-    workgroupBarrier();
-    for (var off = REDUCE / 2u; off > 0u; off = off / 2u) {
-        if (t < off) {
-            s_sum[t] += s_sum[t + off];
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_sum(t, acc);
     if (t == 0u) {
-        dst[ru.out_index] = s_sum[0];
+        dst[ru.out_index] = total;
     }
 }
