@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md: for each test shape made by the project, render its silhouettes on
 # SoftRas's demo cameras (120 views at 64²), fit the default template to them, and measure the result
-# in 3D against the shape. Usage: scripts/results.sh [STEPS] (default 500). Needs python3 (stdlib only).
+# in 3D against the shape. Usage: scripts/results.sh [STEPS] (default 2000, as SoftRas's demo).
+# Needs python3 (stdlib only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS="${1:-500}"
+STEPS="${1:-2000}"
 BIN=target/release/softras
 [ -x "$BIN" ] || cargo build --release --locked
 OUT=out/results
