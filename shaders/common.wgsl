@@ -105,10 +105,6 @@ fn inside(p: vec2f, a: vec2f, b: vec2f, c: vec2f) -> bool {
     return (w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0) || (w0 <= 0.0 && w1 <= 0.0 && w2 <= 0.0);
 }
 
-fn range_contains(r: vec4i, i: i32, j: i32) -> bool {
-    return i >= r.x && i <= r.y && j >= r.z && j <= r.w;
-}
-
 // Number of pixels of an inclusive range (i0, i1, j0, j1).
 fn range_count(r: vec4i) -> i32 {
     return (r.y - r.x + 1) * (r.w - r.z + 1);

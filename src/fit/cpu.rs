@@ -29,8 +29,6 @@ pub struct CpuFitter {
     backup: State,
     best: (Vec<DVec3>, DVec3),
     pending: Vec<StepStats>,
-    /// The last step's total gradient (∂L/∂Δ, ∂L/∂c), for tests.
-    pub last_grad: (Vec<DVec3>, DVec3),
 }
 
 impl CpuFitter {
@@ -50,9 +48,8 @@ impl CpuFitter {
             params: params.clone(),
             backup: state.clone(),
             state,
-            best: (zero.clone(), DVec3::ZERO),
+            best: (zero, DVec3::ZERO),
             pending: Vec::new(),
-            last_grad: (zero, DVec3::ZERO),
         })
     }
 
@@ -108,7 +105,6 @@ impl Fitter for CpuFitter {
         }
         st.t += 1;
         self.pending.push(stats);
-        self.last_grad = (gd, gc);
         Ok(())
     }
 

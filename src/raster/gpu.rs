@@ -582,11 +582,6 @@ impl GpuRaster {
     pub fn buffers(&self) -> Option<&RasterBuffers> {
         self.cache.as_ref().map(|(_, b)| b)
     }
-
-    /// log T per (view, pixel) of the last run.
-    pub fn read_log_t(&self) -> Result<Vec<f32>> {
-        self.ctx.read(&self.buffers().ok_or_else(|| Error::Gpu("nothing rendered".into()))?.log_t)
-    }
 }
 
 impl SoftRasterizer for GpuRaster {
