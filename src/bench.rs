@@ -9,11 +9,16 @@ use std::time::Instant;
 #[derive(Args)]
 pub struct BenchArgs {
     /// What to time: the rasterizer (forward/backward table) or whole fitting steps.
-    #[arg(default_value = "raster", value_parser = ["raster", "fit"])]
+    #[arg(default_value = "raster", value_parser = ["raster", "fit", "viewer"])]
     what: String,
     /// Fit benchmark: timed steps per case.
     #[arg(long, default_value_t = 30)]
     fit_steps: u32,
+    /// Viewer benchmark: steps per case, and the simulated frame rate of the window.
+    #[arg(long, default_value_t = 300)]
+    viewer_steps: u32,
+    #[arg(long, default_value_t = 60.0)]
+    fps: f64,
     /// Icosphere levels to time.
     #[arg(long, value_delimiter = ',', default_value = "3,4,5,6")]
     levels: Vec<u32>,
@@ -57,6 +62,9 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> softras::Result<()>) -> softras
 }
 
 pub fn run(a: BenchArgs) -> softras::Result<()> {
+    if a.what == "viewer" {
+        return run_viewer(&a);
+    }
     if a.what == "fit" {
         return run_fit(&a);
     }
@@ -208,6 +216,108 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     println!("{:<32} {:>6} {:>12} {:>10} {:>14} {:>9}", "case", "faces", "gpu ms/step", "steps/s", "cpu ms/step", "cpu/gpu");
     for r in &rows {
         println!("{:<32} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}×", r.case, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup);
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct ViewerRow {
+    case: String,
+    steps: u32,
+    /// `softras fit`'s loop (`fit::run`, a readback every 10 steps).
+    fit_steps_per_second: f64,
+    /// The viewer's engine (`Session::frame` once per simulated frame, automatic steps per frame).
+    viewer_steps_per_second: f64,
+    ratio: f64,
+    /// Longest and median time one `Session::frame` call took (what a frame pays for the fit).
+    frame_call_max_ms: f64,
+    frame_call_median_ms: f64,
+    final_batch: u32,
+}
+
+/// The viewer's fit loop without a window: `Session::frame` once per frame at `--fps`, the rest of the
+/// frame spent sleeping (as a window waiting for vsync would), against `fit::run` on the same fit.
+fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
+    use softras::fit::{FitParams, gpu::GpuFitter, icosphere_template};
+    use softras::session::{Session, single_target};
+    let ctx = GpuContext::shared()?;
+    let frame = std::time::Duration::from_secs_f64(1.0 / a.fps);
+    let mut rows = Vec::new();
+    let mut gpu = GpuRaster::new(ctx.clone())?;
+    let shape = softras::shapes::animal();
+    let cases: Vec<(&str, u32, u32, Option<Vec<Camera>>)> = vec![
+        ("default target, 128², level 4 (the viewer's default)", 128, 4, None),
+        ("default target, 256², level 5", 256, 5, None),
+        ("animal, 120 views at 64², level 4", 64, 4, Some(Camera::softras_demo_views(15.0))),
+    ];
+    for (case, size, level, cams) in cases {
+        let params = FitParams { size, template_level: level, steps: a.viewer_steps, ..FitParams::default() };
+        let target = match cams {
+            None => {
+                let mask = softras::target::picture_from_bytes(softras::DEFAULT_TARGET, size, softras::target::Polarity::Auto, "default")?;
+                single_target(&mask, &params)?
+            }
+            Some(cams) => {
+                let s = RasterSettings::square(size, 1e-6);
+                let masks = softras::SoftRasterizer::forward(&mut gpu, &shape, &cams, &s)?;
+                softras::fit::FitTarget { size, names: vec!["animal".into(); cams.len()], cameras: cams, masks }
+            }
+        };
+        let template = icosphere_template(params.template_level, params.template_radius)?;
+        // the same work both ways: a warm-up fit first (pipelines, allocations)
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let mut f = GpuFitter::new(ctx.clone(), &template, &target, &FitParams { steps: 20, ..params.clone() })?;
+        softras::fit::run(&mut f, &FitParams { steps: 20, ..params.clone() }, &stop, |_, _| {})?;
+        let mut f = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
+        let t = Instant::now();
+        softras::fit::run(&mut f, &params, &stop, |_, _| {})?;
+        let fit_rate = params.steps as f64 / t.elapsed().as_secs_f64();
+        let mut s = Session::new(ctx.clone(), params.clone(), target, Some(template))?;
+        s.auto_steps = true;
+        let mut calls = Vec::new();
+        let t = Instant::now();
+        let mut next = t;
+        while s.done < params.steps {
+            let c = Instant::now();
+            s.frame(false)?;
+            calls.push(c.elapsed().as_secs_f64() * 1e3);
+            next += frame;
+            if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            } else {
+                next = Instant::now();
+            }
+        }
+        let viewer_rate = s.done as f64 / t.elapsed().as_secs_f64();
+        s.finish()?;
+        calls.sort_by(f64::total_cmp);
+        rows.push(ViewerRow {
+            case: case.into(),
+            steps: s.done,
+            fit_steps_per_second: fit_rate,
+            viewer_steps_per_second: viewer_rate,
+            ratio: viewer_rate / fit_rate,
+            frame_call_max_ms: *calls.last().unwrap_or(&0.0),
+            frame_call_median_ms: calls.get(calls.len() / 2).copied().unwrap_or(0.0),
+            final_batch: s.pacer.batch,
+        });
+    }
+    if a.json {
+        let out = serde_json::json!({"adapter": ctx.describe(), "fps": a.fps, "rows": rows});
+        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        return Ok(());
+    }
+    println!("adapter: {}", ctx.describe());
+    println!("viewer engine at {} simulated frames/s (automatic steps per frame) against `fit`'s loop, same fit, one run", a.fps);
+    println!(
+        "{:<52} {:>6} {:>10} {:>10} {:>7} {:>12} {:>12} {:>6}",
+        "case", "steps", "fit st/s", "view st/s", "ratio", "frame max ms", "frame med ms", "batch"
+    );
+    for r in &rows {
+        println!(
+            "{:<52} {:>6} {:>10.1} {:>10.1} {:>6.0}% {:>12.2} {:>12.2} {:>6}",
+            r.case, r.steps, r.fit_steps_per_second, r.viewer_steps_per_second, 100.0 * r.ratio, r.frame_call_max_ms, r.frame_call_median_ms, r.final_batch
+        );
     }
     Ok(())
 }

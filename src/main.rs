@@ -52,6 +52,13 @@ struct ViewArgs {
     /// Start paused (Space plays).
     #[arg(long)]
     paused: bool,
+    /// Steps per frame (turns the automatic choice off). Default: automatic on a real GPU (as many as keep
+    /// the device busy between frames), 1 on a CPU adapter such as lavapipe.
+    #[arg(long, conflicts_with = "auto_steps")]
+    steps_per_frame: Option<u32>,
+    /// Choose the steps per frame automatically, also on a CPU adapter.
+    #[arg(long)]
+    auto_steps: bool,
 }
 
 #[cfg(feature = "gui")]
@@ -70,6 +77,13 @@ fn view(a: ViewArgs) -> softras::Result<()> {
     let ctx = softras::raster::gpu::GpuContext::shared()?;
     let mut session = softras::session::Session::new(ctx, params, target, Some(template))?;
     session.playing = !a.paused;
+    if let Some(n) = a.steps_per_frame {
+        if n == 0 {
+            return Err(softras::Error::invalid("--steps-per-frame must be at least 1"));
+        }
+        (session.steps_per_frame, session.auto_steps) = (n, false);
+    }
+    session.auto_steps |= a.auto_steps;
     softras::viewer::run(session, softras::viewer::ViewerOptions { screenshot: a.screenshot, after_steps: a.after_steps })
 }
 

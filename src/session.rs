@@ -1,14 +1,161 @@
 //! A live fit that a user steers while it runs (the viewer's engine, with no Bevy in it): settings act
 //! on the very next step, a new target restarts the fit, a bad file leaves the current fit running.
 use crate::error::{Error, Result};
-use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats, gpu::GpuFitter, icosphere_template};
+use crate::fit::gpu::{GpuFitter, HISTORY, PendingReadback, Snapshot};
+use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats, icosphere_template};
 use crate::mesh::Mesh;
 use crate::raster::gpu::GpuContext;
 use crate::target::{self, Polarity};
 use crate::Camera;
 use glam::Vec3;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::time::{Duration, Instant};
+
+/// Batches of steps on their way at once: while one runs, the next is already queued, so the device
+/// never waits for the window's frame.
+const MAX_IN_FLIGHT: usize = 2;
+/// The automatic batch size keeps one batch under this much device time (settings changes show soon).
+const MAX_BATCH_TIME: Duration = Duration::from_millis(100);
+
+/// Work for the fit thread.
+enum Job {
+    /// Run `n` steps with these settings, then read back.
+    Steps(u32, Live),
+    /// Render the current mesh at σ and read back (paused, after a σ change).
+    Render(f64),
+}
+
+/// A finished job: its steps, when it was taken up and when its results were seen, and the results.
+struct Done {
+    steps: u32,
+    started: Instant,
+    finished: Instant,
+    result: Result<Snapshot>,
+}
+
+/// The thread that owns the GPU fitter: it submits each job's steps and readback as soon as it comes,
+/// and waits for the device there, never on the window's thread (some drivers, e.g. lavapipe, even run
+/// the work inside `submit`). It ends when the session drops its job sender.
+fn fit_thread(mut fitter: GpuFitter, jobs: Receiver<Job>, done: Sender<Done>) {
+    let mut pending: VecDeque<(u32, Instant, PendingReadback)> = VecDeque::new();
+    loop {
+        let job = if pending.is_empty() {
+            match jobs.recv() {
+                Ok(j) => Some(j),
+                Err(_) => return,
+            }
+        } else {
+            match jobs.try_recv() {
+                Ok(j) => Some(j),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        };
+        if let Some(job) = job {
+            let started = Instant::now();
+            let (n, r) = match job {
+                Job::Steps(n, live) => (n, (0..n).try_for_each(|_| fitter.step(&live)).and_then(|_| fitter.begin_readback(None))),
+                Job::Render(sigma) => (0, fitter.begin_readback(Some(sigma))),
+            };
+            match r {
+                Ok(p) => pending.push_back((n, started, p)),
+                Err(e) => {
+                    if done.send(Done { steps: n, started, finished: Instant::now(), result: Err(e) }).is_err() {
+                        return;
+                    }
+                }
+            }
+        } else if let Some((_, _, p)) = pending.front() {
+            // nothing new to submit: wait for the oldest readback
+            if let Err(e) = fitter.wait_for(p) {
+                let (n, started, _) = pending.pop_front().expect("front exists");
+                let _ = done.send(Done { steps: n, started, finished: Instant::now(), result: Err(e) });
+                continue;
+            }
+        }
+        if let Err(e) = fitter.poll() {
+            log::warn!("{e}");
+        }
+        while let Some(result) = pending.front().and_then(|(_, _, p)| fitter.try_finish(p)) {
+            let (n, started, _) = pending.pop_front().expect("front exists");
+            if done.send(Done { steps: n, started, finished: Instant::now(), result }).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The fit thread and its channels.
+struct Worker {
+    jobs: Sender<Job>,
+    /// (In a mutex only to make the session `Sync`, as a Bevy resource must be.)
+    done: std::sync::Mutex<Receiver<Done>>,
+    /// Jobs sent whose results have not come back.
+    in_flight: usize,
+}
+
+impl Worker {
+    fn start(fitter: GpuFitter) -> Result<Worker> {
+        let (jobs, job_rx) = channel();
+        let (done_tx, done) = channel();
+        std::thread::Builder::new()
+            .name("softras-fit".into())
+            .spawn(move || fit_thread(fitter, job_rx, done_tx))
+            .map_err(|e| Error::Gpu(format!("could not start the fit thread: {e}")))?;
+        Ok(Worker { jobs, done: std::sync::Mutex::new(done), in_flight: 0 })
+    }
+
+    fn receiver(&mut self) -> &Receiver<Done> {
+        self.done.get_mut().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn send(&mut self, job: Job) -> Result<()> {
+        self.jobs.send(job).map_err(|_| Error::Gpu("the fit thread has stopped".into()))?;
+        self.in_flight += 1;
+        Ok(())
+    }
+}
+
+/// Picks the number of steps per batch when `auto_steps` is on: grows while the device runs dry
+/// between frames, never past [`MAX_BATCH_TIME`] of measured device time.
+#[derive(Clone, Debug)]
+pub struct Pacer {
+    pub batch: u32,
+    /// Device seconds per step (an exponential average of what completed batches took).
+    pub step_time: Option<f64>,
+    last_done: Option<Instant>,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer { batch: 1, step_time: None, last_done: None }
+    }
+}
+
+impl Pacer {
+    /// A batch of `steps` taken up at `started` was seen finished at `now`.
+    fn finished(&mut self, steps: u32, started: Instant, now: Instant) {
+        if steps > 0 {
+            let busy_from = self.last_done.map_or(started, |t| t.max(started));
+            let per_step = now.duration_since(busy_from).as_secs_f64() / steps as f64;
+            self.step_time = Some(self.step_time.map_or(per_step, |t| 0.7 * t + 0.3 * per_step));
+        }
+        self.last_done = Some(now);
+    }
+
+    /// The next batch's size; `idle`: nothing was queued, so the device may have waited.
+    fn next(&mut self, idle: bool) -> u32 {
+        if idle && self.last_done.is_some() {
+            self.batch = (self.batch + 1).max(self.batch * 3 / 2);
+        }
+        let cap = self.step_time.map_or(HISTORY, |t| (MAX_BATCH_TIME.as_secs_f64() / t.max(1e-9)) as u32);
+        self.batch = self.batch.min(cap).clamp(1, HISTORY);
+        self.batch
+    }
+}
 
 /// Settings that need a restart of the fit from the template.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -22,18 +169,33 @@ pub struct Session {
     pub params: FitParams,
     /// Acts on the next step: σ, learning rate, λ_lap, λ_flat.
     pub live: Live,
+    /// Steps submitted per frame when `auto_steps` is off.
     pub steps_per_frame: u32,
+    /// Let the [`Pacer`] choose the steps per frame (the default on real GPUs).
+    pub auto_steps: bool,
+    pub pacer: Pacer,
     pub playing: bool,
     pub template: Mesh,
     pub target: FitTarget,
     /// Where the picture came from (None: the embedded default), to reload it at another size.
     source: Option<(Vec<u8>, String)>,
-    fitter: GpuFitter,
+    worker: Worker,
+    /// Steps submitted (`step`) and steps whose results have come back (`done`).
     pub step: u32,
+    pub done: u32,
+    /// Numbers of the steps that have come back.
     pub history: Vec<StepStats>,
     /// The last error to show (a bad file, a failed save); the fit goes on.
     pub error: Option<String>,
+    /// The mesh as of step `done`.
     pub vertices: Vec<Vec3>,
+    /// Soft silhouettes (views × size²) of the last forward pass that came back, per-view soft IoU.
+    pub silhouettes: Vec<f32>,
+    pub view_ious: Vec<f64>,
+    /// The σ those silhouettes were rendered at.
+    pub shown_sigma: f64,
+    /// Bumped whenever new results arrive (the viewer re-uploads only then).
+    pub version: u64,
 }
 
 impl Session {
@@ -47,57 +209,119 @@ impl Session {
         let fitter = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
         let live = Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat };
         let vertices = template.vertices.clone();
+        // a CPU adapter (lavapipe) draws the window on the same cores: one step per frame there
+        let auto_steps = ctx.info.device_type != wgpu::DeviceType::Cpu;
         Ok(Session {
             ctx,
             params,
             live,
             steps_per_frame: 1,
+            auto_steps,
+            pacer: Pacer::default(),
             playing: true,
             template,
             target,
             source: None,
-            fitter,
+            worker: Worker::start(fitter)?,
             step: 0,
+            done: 0,
             history: Vec::new(),
             error: None,
             vertices,
+            silhouettes: Vec::new(),
+            view_ious: Vec::new(),
+            shown_sigma: f64::NAN,
+            version: 0,
         })
     }
 
-    /// One frame's work: `steps_per_frame` steps when playing (or one when `single`), then the numbers
-    /// and the current vertices read back.
+    /// One frame's work, never waiting for the device: takes the results that have come back, then
+    /// (when fewer than [`MAX_IN_FLIGHT`] batches are on their way) hands the fit thread this frame's
+    /// steps — the pacer's batch with `auto_steps`, else `steps_per_frame`; one with `single`.
+    /// Paused, a change of σ renders the current mesh at the new σ instead.
     pub fn frame(&mut self, single: bool) -> Result<()> {
-        let n = if single { 1 } else if self.playing { self.steps_per_frame.max(1) } else { 0 };
-        if n == 0 {
-            return Ok(());
+        self.collect()?;
+        let idle = self.worker.in_flight == 0;
+        let n = if single {
+            1
+        } else if !self.playing || self.worker.in_flight >= MAX_IN_FLIGHT {
+            0
+        } else if self.auto_steps {
+            self.pacer.next(idle)
+        } else {
+            self.steps_per_frame.clamp(1, HISTORY)
+        };
+        if n > 0 {
+            self.worker.send(Job::Steps(n, self.live))?;
+            self.step += n;
+            self.shown_sigma = self.live.sigma;
+        } else if idle && self.live.sigma != self.shown_sigma {
+            self.worker.send(Job::Render(self.live.sigma))?;
+            self.shown_sigma = self.live.sigma;
         }
-        for _ in 0..n {
-            self.fitter.step(&self.live)?;
-            self.step += 1;
+        Ok(())
+    }
+
+    /// Takes whatever results have come back, oldest first, without waiting.
+    pub fn collect(&mut self) -> Result<()> {
+        while let Ok(d) = self.worker.receiver().try_recv() {
+            self.take(d)?;
         }
-        let stats = self.fitter.drain_stats()?;
-        if let Some(bad) = stats.iter().find(|s| !s.is_finite()) {
+        Ok(())
+    }
+
+    /// Waits until every batch on its way has come back (tests, saving).
+    pub fn finish(&mut self) -> Result<()> {
+        while self.worker.in_flight > 0 {
+            let d = self.worker.receiver().recv().map_err(|_| Error::Gpu("the fit thread has stopped".into()))?;
+            self.take(d)?;
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, d: Done) -> Result<()> {
+        self.worker.in_flight -= 1;
+        self.pacer.finished(d.steps, d.started, d.finished);
+        self.apply(d.result?);
+        Ok(())
+    }
+
+    fn apply(&mut self, snap: Snapshot) {
+        if let Some(bad) = snap.stats.iter().find(|s| !s.is_finite()) {
             // no NaN reaches the mesh: Adam skipped those updates; slow down and say so
             self.live.lr *= 0.5;
             self.error = Some(format!("step {}: the loss became non-finite; learning rate halved to {:.2e}", bad.step, self.live.lr));
         }
-        self.history.extend(stats.into_iter().filter(StepStats::is_finite));
-        self.vertices = self.fitter.vertices(false)?;
-        Ok(())
+        if let Some(last) = snap.stats.last() {
+            self.done = last.step;
+        }
+        self.history.extend(snap.stats.into_iter().filter(StepStats::is_finite));
+        self.vertices = snap.vertices;
+        self.silhouettes = snap.silhouettes;
+        self.view_ious = snap.ious;
+        self.version += 1;
     }
 
-    /// Current soft silhouettes (views × size²) and per-view soft IoU, rendered at the live σ.
-    pub fn silhouettes(&mut self) -> Result<(Vec<f32>, Vec<f64>)> {
-        self.fitter.evaluate(false, self.live.sigma)
+    /// A new fitter (reset, new target, new size): the old fit thread is let go with its queued
+    /// batches, and the count starts over at step 0 with the template shown.
+    fn restart_on(&mut self, fitter: GpuFitter) -> Result<()> {
+        self.worker = Worker::start(fitter)?;
+        self.pacer = Pacer::default();
+        self.step = 0;
+        self.done = 0;
+        self.history.clear();
+        self.vertices = self.template.vertices.clone();
+        self.silhouettes.clear();
+        self.view_ious.clear();
+        self.shown_sigma = f64::NAN;
+        self.version += 1;
+        Ok(())
     }
 
     /// Back to the template, same target and settings.
     pub fn reset(&mut self) -> Result<()> {
-        self.fitter = GpuFitter::new(self.ctx.clone(), &self.template, &self.target, &self.params)?;
-        self.step = 0;
-        self.history.clear();
-        self.vertices = self.template.vertices.clone();
-        Ok(())
+        let fitter = GpuFitter::new(self.ctx.clone(), &self.template, &self.target, &self.params)?;
+        self.restart_on(fitter)
     }
 
     /// Changes image size or template level: restarts from the template.
@@ -113,11 +337,8 @@ impl Session {
         };
         let template = icosphere_template(params.template_level, params.template_radius)?;
         let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &params)?;
-        (self.params, self.target, self.template, self.fitter) = (params, target, template, fitter);
-        self.step = 0;
-        self.history.clear();
-        self.vertices = self.template.vertices.clone();
-        Ok(())
+        (self.params, self.target, self.template) = (params, target, template);
+        self.restart_on(fitter)
     }
 
     /// Loads a picture (drag and drop, Open…) and restarts on it; on error the current fit goes on and
@@ -135,12 +356,9 @@ impl Session {
         });
         match result {
             Ok((target, fitter, bytes, name)) => {
-                (self.target, self.fitter, self.source) = (target, fitter, Some((bytes, name)));
-                self.step = 0;
-                self.history.clear();
-                self.vertices = self.template.vertices.clone();
-                self.error = None;
-                true
+                (self.target, self.source) = (target, Some((bytes, name)));
+                self.error = self.restart_on(fitter).err().map(|e| e.to_string());
+                self.error.is_none()
             }
             Err(e) => {
                 self.error = Some(e.to_string());
@@ -151,6 +369,7 @@ impl Session {
 
     /// Writes the current mesh as OBJ (atomically).
     pub fn save_obj(&mut self, path: &Path) -> Result<()> {
+        self.finish()?;
         Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save_obj(path)
     }
 

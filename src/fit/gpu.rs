@@ -78,7 +78,7 @@ impl FitPasses {
 }
 
 /// History slots kept on the device between readbacks.
-const HISTORY: u32 = 256;
+pub const HISTORY: u32 = 256;
 
 pub struct GpuFitter {
     ctx: Arc<GpuContext>,
@@ -103,6 +103,31 @@ pub struct GpuFitter {
     t: u32,
     t_backup: u32,
     pending: u32,
+    /// Staging buffers of finished readbacks, to reuse.
+    free_staging: Vec<wgpu::Buffer>,
+}
+
+/// What a readback brings back: the current vertices, the numbers of the steps since the previous
+/// readback, the soft silhouettes of the last forward pass (views × size²) and their per-view soft IoU.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub vertices: Vec<Vec3>,
+    pub stats: Vec<StepStats>,
+    pub silhouettes: Vec<f32>,
+    pub ious: Vec<f64>,
+}
+
+type MapResult = Arc<std::sync::Mutex<Option<std::result::Result<(), wgpu::BufferAsyncError>>>>;
+
+/// A readback on its way: its copies are queued behind the steps and its buffer maps once the device
+/// gets there; [`GpuFitter::try_finish`] takes it without waiting.
+pub struct PendingReadback {
+    staging: wgpu::Buffer,
+    done: MapResult,
+    /// History ring: number of recorded steps and the 1-based number of the oldest.
+    recorded: u32,
+    first_step: u32,
+    submission: wgpu::SubmissionIndex,
 }
 
 fn uniform_buffer(d: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
@@ -203,6 +228,7 @@ impl GpuFitter {
             t: 1,
             t_backup: 1,
             pending: 0,
+            free_staging: Vec::new(),
         };
         f.write_uniforms(&Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat });
         Ok(f)
@@ -246,6 +272,109 @@ impl GpuFitter {
     pub fn context(&self) -> &Arc<GpuContext> {
         &self.ctx
     }
+
+    /// Byte offsets of vertices, history, silhouettes and IoU in a readback's staging buffer, and its size.
+    fn staging_layout(&self) -> [u64; 5] {
+        let v = self.rb.verts.bytes();
+        let h = v + self.history.bytes();
+        let s = h + self.rb.sil.bytes();
+        [0, v, h, s, s + self.iou.bytes()]
+    }
+
+    /// Queues a copy of the current vertices, the steps' numbers since the last readback (or drain), the
+    /// silhouettes and the IoU, and returns without waiting. With `render_sigma`, the current mesh is
+    /// first rendered at that σ (nothing else changes), e.g. to show a new σ while paused.
+    pub fn begin_readback(&mut self, render_sigma: Option<f64>) -> Result<PendingReadback> {
+        let [_, off_h, off_s, off_i, size] = self.staging_layout();
+        let staging = self.free_staging.pop().unwrap_or_else(|| {
+            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback staging"),
+                size,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        });
+        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        self.params_pass(&mut enc, &self.groups[0]);
+        if let Some(sigma) = render_sigma {
+            self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
+            self.rb.encode_forward(&self.passes, &mut enc);
+            dispatch(&mut enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+        }
+        enc.copy_buffer_to_buffer(&self.rb.verts.buf, 0, &staging, 0, self.rb.verts.bytes());
+        enc.copy_buffer_to_buffer(&self.history.buf, 0, &staging, off_h, self.history.bytes());
+        enc.copy_buffer_to_buffer(&self.rb.sil.buf, 0, &staging, off_s, self.rb.sil.bytes());
+        enc.copy_buffer_to_buffer(&self.iou.buf, 0, &staging, off_i, self.iou.bytes());
+        let submission = self.ctx.queue.submit([enc.finish()]);
+        let done: MapResult = Arc::default();
+        let slot = done.clone();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        });
+        let (recorded, first_step) = (self.pending, self.t - self.pending);
+        self.pending = 0;
+        self.ctx.take_error()?;
+        Ok(PendingReadback { staging, done, recorded, first_step, submission })
+    }
+
+    /// Blocks until the device has done the readback's work (its contents are then ready for `try_finish`).
+    pub fn wait_for(&self, r: &PendingReadback) -> Result<()> {
+        self.ctx
+            .device
+            .poll(wgpu::PollType::Wait { submission_index: Some(r.submission.clone()), timeout: None })
+            .map_err(|e| Error::Gpu(format!("waiting for the device failed: {e}")))?;
+        Ok(())
+    }
+
+    /// Fires the callbacks of finished work without blocking.
+    pub fn poll(&self) -> Result<()> {
+        self.ctx.device.poll(wgpu::PollType::Poll).map_err(|e| Error::Gpu(format!("polling the device failed: {e}")))?;
+        Ok(())
+    }
+
+    /// The readback's contents if its buffer is mapped by now (call [`Self::poll`] first), else `None`.
+    pub fn try_finish(&mut self, r: &PendingReadback) -> Option<Result<Snapshot>> {
+        let state = r.done.lock().unwrap_or_else(|p| p.into_inner()).take()?;
+        Some((|| {
+            state.map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+            self.ctx.take_error()?;
+            let [_, off_h, off_s, off_i, size] = self.staging_layout();
+            let snap = {
+                let bytes = r.staging.slice(..).get_mapped_range();
+                let f32s = |a: u64, b: u64| -> Vec<f32> { bytemuck::cast_slice::<u8, f32>(&bytes[a as usize..b as usize]).to_vec() };
+                let v = f32s(0, off_h);
+                let h = f32s(off_h, off_s);
+                let iou = f32s(off_i, size);
+                Snapshot {
+                    vertices: v.chunks_exact(4).map(|p| Vec3::new(p[0], p[1], p[2])).collect(),
+                    stats: decode_history(bytemuck::cast_slice(&h), r.recorded, r.first_step),
+                    silhouettes: f32s(off_s, off_i),
+                    ious: iou.chunks_exact(2).map(|x| x[0] as f64 / x[1] as f64).collect(),
+                }
+            };
+            r.staging.unmap();
+            self.free_staging.push(r.staging.clone());
+            Ok(snap)
+        })())
+    }
+}
+
+/// The numbers of the `recorded` steps since the last readback, oldest first, the oldest being step
+/// `first_step` (1-based). Step k of them sits in slot k mod HISTORY: only the last HISTORY are kept.
+fn decode_history(h: &[[f32; 4]], recorded: u32, first_step: u32) -> Vec<StepStats> {
+    (recorded.saturating_sub(HISTORY)..recorded)
+        .map(|k| {
+            let (a, b) = (h[2 * (k % HISTORY) as usize], h[2 * (k % HISTORY) as usize + 1]);
+            StepStats {
+                step: first_step + k,
+                loss: a[0] as f64,
+                soft_iou_mean: a[1] as f64,
+                grad_norm: (a[2] as f64).sqrt(),
+                lap: b[0] as f64,
+                flat: b[1] as f64,
+            }
+        })
+        .collect()
 }
 
 impl Fitter for GpuFitter {
@@ -287,21 +416,7 @@ impl Fitter for GpuFitter {
 
     fn drain_stats(&mut self) -> Result<Vec<StepStats>> {
         let h = self.ctx.read(&self.history)?;
-        let n = self.pending.min(HISTORY);
-        let first_step = self.t - self.pending; // 1-based number of the oldest pending step
-        let out = (self.pending - n..self.pending)
-            .map(|k| {
-                let (a, b) = (h[2 * (k % HISTORY) as usize], h[2 * (k % HISTORY) as usize + 1]);
-                StepStats {
-                    step: first_step + k,
-                    loss: a[0] as f64,
-                    soft_iou_mean: a[1] as f64,
-                    grad_norm: (a[2] as f64).sqrt(),
-                    lap: b[0] as f64,
-                    flat: b[1] as f64,
-                }
-            })
-            .collect();
+        let out = decode_history(&h, self.pending, self.t - self.pending);
         self.pending = 0;
         Ok(out)
     }

@@ -1,6 +1,6 @@
 //! The Bevy viewer (feature `gui`): the deforming mesh in 3D, the target and the live silhouette, egui
 //! controls that act on the next step. It owns no math: every frame it asks the [`Session`] for a few
-//! steps and uploads the returned vertices into the Bevy mesh.
+//! steps and uploads the vertices that have come back into the Bevy mesh; no frame waits for the device.
 mod panels;
 mod scene;
 
@@ -78,7 +78,8 @@ pub fn plugin(app: &mut App) {
         .add_plugins((scene::plugin, panels::plugin));
 }
 
-/// Runs this frame's steps (set by the panels' single-step button through `SingleStep`).
+/// Takes the results that came back and queues this frame's steps, without waiting for the device
+/// (one step when the panels' single-step button set `SingleStep`).
 fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut timing: ResMut<Timing>) {
     let s = &mut fit.0;
     if let Err(e) = s.frame(std::mem::take(&mut single.0)) {
@@ -91,10 +92,10 @@ fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut ti
         Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 0.5 => {
             let dt = now.duration_since(t).as_secs_f64();
             timing.fps = (timing.frames - f) as f64 / dt;
-            timing.steps_per_second = (s.step.saturating_sub(st)) as f64 / dt;
-            timing.last = Some((now, timing.frames, s.step));
+            timing.steps_per_second = (s.done.saturating_sub(st)) as f64 / dt;
+            timing.last = Some((now, timing.frames, s.done));
         }
-        None => timing.last = Some((now, timing.frames, s.step)),
+        None => timing.last = Some((now, timing.frames, s.done)),
         _ => {}
     }
 }

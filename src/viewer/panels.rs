@@ -15,19 +15,57 @@ pub struct SingleStep(pub bool);
 #[derive(Resource)]
 struct Restart(RestartSettings);
 
-/// The image panels: three Bevy images shown by egui, refreshed every few frames.
+/// The image panels: target, silhouette and difference of the selected view, and for multi-view fits
+/// a strip of every view's difference; Bevy images shown by egui, refreshed when new results arrive.
 #[derive(Resource, Default)]
 struct Images {
-    /// (Bevy image, egui id) for target, silhouette, difference; rebuilt when the size changes.
+    /// (Bevy image, egui id) for target, silhouette, difference, strip; rebuilt when the layout changes.
     slots: Vec<(Handle<Image>, egui::TextureId)>,
-    size: u32,
-    ious: Vec<f64>,
-    frame: u32,
+    /// (image size, views) the slots were made for.
+    layout: (u32, usize),
+    /// The session's `version` and the selected view last drawn.
+    drawn: (u64, usize),
+}
+
+/// The view shown in the image panels (and framed in the 3D view).
+#[derive(Resource, Default)]
+pub struct SelectedView(pub usize);
+
+/// Thumbnails of the strip: at most this many pixels a side, this many a row.
+const THUMB: u32 = 48;
+const STRIP_COLUMNS: usize = 30;
+
+/// Strip layout for `views` views of `size`²: (thumbnail side, columns, rows).
+fn strip_layout(size: u32, views: usize) -> (u32, usize, usize) {
+    let cols = views.clamp(1, STRIP_COLUMNS);
+    (size.min(THUMB), cols, views.div_ceil(cols))
+}
+
+/// Every view's difference image, shrunk (nearest pixel) into one atlas; the selected one framed in yellow.
+fn strip_rgba(target: &[f32], sil: &[f32], size: u32, views: usize, selected: usize) -> Vec<u8> {
+    let (t, cols, rows) = strip_layout(size, views);
+    let (w, h) = (cols * t as usize, rows * t as usize);
+    let npix = (size * size) as usize;
+    let mut out = vec![0u8; w * h * 4];
+    for v in 0..views.min(sil.len() / npix.max(1)) {
+        let (ox, oy) = ((v % cols) * t as usize, (v / cols) * t as usize);
+        for y in 0..t as usize {
+            for x in 0..t as usize {
+                let src = v * npix + (y * size as usize / t as usize) * size as usize + x * size as usize / t as usize;
+                let edge = x == 0 || y == 0 || x + 1 == t as usize || y + 1 == t as usize;
+                let px = if v == selected && edge { [255, 220, 0, 255] } else { diff_pixel(target[src], sil[src]) };
+                let dst = ((oy + y) * w + ox + x) * 4;
+                out[dst..dst + 4].copy_from_slice(&px);
+            }
+        }
+    }
+    out
 }
 
 pub fn plugin(app: &mut App) {
     app.add_plugins(EguiPlugin::default())
         .init_resource::<SingleStep>()
+        .init_resource::<SelectedView>()
         .init_resource::<Images>()
         .add_systems(Startup, |mut commands: Commands, fit: Res<Fit>| {
             let p = &fit.0.params;
@@ -46,23 +84,23 @@ fn gray_rgba(values: &[f32]) -> Vec<u8> {
 }
 
 /// Target only: blue; mesh only: red; both: white.
-fn diff_rgba(target: &[f32], sil: &[f32]) -> Vec<u8> {
-    target
-        .iter()
-        .zip(sil)
-        .flat_map(|(&t, &s)| match (t > 0.5, s > 0.5) {
-            (true, true) => [255, 255, 255, 255],
-            (true, false) => [60, 120, 255, 255],
-            (false, true) => [255, 70, 50, 255],
-            (false, false) => [0, 0, 0, 255],
-        })
-        .collect()
+fn diff_pixel(t: f32, s: f32) -> [u8; 4] {
+    match (t > 0.5, s > 0.5) {
+        (true, true) => [255, 255, 255, 255],
+        (true, false) => [60, 120, 255, 255],
+        (false, true) => [255, 70, 50, 255],
+        (false, false) => [0, 0, 0, 255],
+    }
 }
 
-fn blank_image(size: u32) -> Image {
+fn diff_rgba(target: &[f32], sil: &[f32]) -> Vec<u8> {
+    target.iter().zip(sil).flat_map(|(&t, &s)| diff_pixel(t, s)).collect()
+}
+
+fn blank_image(width: u32, height: u32) -> Image {
     use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
     Image::new_fill(
-        Extent3d { width: size, height: size, depth_or_array_layers: 1 },
+        Extent3d { width, height, depth_or_array_layers: 1 },
         TextureDimension::D2,
         &[0, 0, 0, 255],
         TextureFormat::Rgba8UnormSrgb,
@@ -122,40 +160,42 @@ fn ui(
     mut single: ResMut<SingleStep>,
     mut restart: ResMut<Restart>,
     mut images: ResMut<Images>,
+    mut selected: ResMut<SelectedView>,
     mut wire: ResMut<Wireframe>,
     timing: Res<Timing>,
     mut assets: ResMut<Assets<Image>>,
 ) -> Result {
-    // refresh the image panels every 3 frames (one extra forward pass)
-    images.frame += 1;
-    let size = fit.0.target.size;
-    if images.size != size {
+    let (size, views) = (fit.0.target.size, fit.0.target.cameras.len());
+    if images.layout != (size, views) {
         for (h, _) in std::mem::take(&mut images.slots) {
             contexts.remove_image(&h);
         }
-        for _ in 0..3 {
-            let h = assets.add(blank_image(size));
+        let (t, cols, rows) = strip_layout(size, views);
+        for (w, h) in [(size, size); 3].into_iter().chain([(t * cols as u32, t * rows as u32)]) {
+            let h = assets.add(blank_image(w, h));
             let id = contexts.add_image(bevy_egui::EguiTextureHandle::Strong(h.clone()));
             images.slots.push((h, id));
         }
-        images.size = size;
-        images.frame = 0;
+        images.layout = (size, views);
+        selected.0 = 0;
+        images.drawn = (u64::MAX, 0);
     }
-    if images.frame % 3 == 0 {
-        let npix = (size * size) as usize;
-        let target: Vec<f32> = fit.0.target.masks[..npix].to_vec();
-        match fit.0.silhouettes() {
-            Ok((sil, ious)) => {
-                let s0 = &sil[..npix];
-                for (k, bytes) in [gray_rgba(&target), gray_rgba(s0), diff_rgba(&target, s0)].into_iter().enumerate() {
-                    if let Some(mut img) = assets.get_mut(&images.slots[k].0) {
-                        img.data = Some(bytes);
-                    }
-                }
-                images.ious = ious;
-            }
-            Err(e) => fit.0.error = Some(e.to_string()),
+    // redraw when new results came back or another view was picked
+    let npix = (size * size) as usize;
+    let sel = selected.0.min(views - 1);
+    if images.drawn != (fit.0.version, sel) && fit.0.silhouettes.len() == views * npix {
+        let s = &fit.0;
+        let (target, sil) = (&s.target.masks[sel * npix..(sel + 1) * npix], &s.silhouettes[sel * npix..(sel + 1) * npix]);
+        let mut all = vec![gray_rgba(target), gray_rgba(sil), diff_rgba(target, sil)];
+        if views > 1 {
+            all.push(strip_rgba(&s.target.masks, &s.silhouettes, size, views, sel));
         }
+        for (k, bytes) in all.into_iter().enumerate() {
+            if let Some(mut img) = assets.get_mut(&images.slots[k].0) {
+                img.data = Some(bytes);
+            }
+        }
+        images.drawn = (s.version, sel);
     }
     let ids: Vec<egui::TextureId> = images.slots.iter().map(|(_, id)| *id).collect();
     let ctx = contexts.ctx_mut()?;
@@ -190,7 +230,14 @@ fn ui(
         log_slider(ui, "learning rate", &mut s.live.lr, 1e-5..=1.0);
         ui.add(egui::Slider::new(&mut s.live.lambda_lap, 0.0..=1.0).text("λ_lap"));
         ui.add(egui::Slider::new(&mut s.live.lambda_flat, 0.0..=0.01).text("λ_flat"));
-        ui.add(egui::Slider::new(&mut s.steps_per_frame, 1..=50).text("steps per frame"));
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut s.auto_steps, "auto");
+            if s.auto_steps {
+                ui.label(format!("{} steps per frame (keeps the device busy)", s.pacer.batch));
+            } else {
+                ui.add(egui::Slider::new(&mut s.steps_per_frame, 1..=200).text("steps per frame"));
+            }
+        });
         ui.separator();
         ui.label("restart the fit from the template:");
         ui.add(egui::Slider::new(&mut restart.0.size, 16..=512).text("image size"));
@@ -214,7 +261,7 @@ fn ui(
         let last = s.history.last();
         ui.label(format!(
             "step {}   loss {}   IoU {}",
-            s.step,
+            s.done,
             last.map_or("-".into(), |h| format!("{:.4}", h.loss)),
             last.map_or("-".into(), |h| format!("{:.4}", h.soft_iou_mean))
         ));
@@ -229,7 +276,11 @@ fn ui(
             p.line(egui_plot::Line::new("soft IoU", iou));
         });
     });
-    egui::Panel::bottom("images").resizable(false).exact_size(190.0).show(&mut root, |ui| {
+    let strip = views > 1;
+    let (t, cols, rows) = strip_layout(size, views);
+    let strip_height = (rows as f32 * t as f32 + 24.0).min(170.0);
+    egui::Panel::bottom("images").resizable(false).exact_size(190.0 + if strip { strip_height } else { 0.0 }).show(&mut root, |ui| {
+        let s = &fit.0;
         ui.horizontal(|ui| {
             for (name, id) in ["target", "soft silhouette", "difference"].iter().zip(&ids) {
                 ui.vertical(|ui| {
@@ -241,11 +292,30 @@ fn ui(
                 ui.label("blue: target only");
                 ui.label("red: mesh only");
                 ui.label("white: both");
-                if images.ious.len() > 1 {
-                    ui.label(format!("{} views, IoU of view 0 shown: {:.3}", images.ious.len(), images.ious[0]));
+                ui.label(format!("silhouettes at σ = {:.2e}", s.shown_sigma));
+                if strip {
+                    let c = &s.target.cameras[sel];
+                    ui.label(format!("view {} of {views} ({}): elevation {:.0}°, azimuth {:.0}°", sel + 1, s.target.names[sel], c.elevation, c.azimuth));
+                }
+                if let Some(iou) = s.view_ious.get(sel) {
+                    ui.label(format!("soft IoU of this view: {iou:.4}"));
                 }
             });
         });
+        if strip {
+            ui.label("all views (click one to show it above):");
+            egui::ScrollArea::both().max_height(strip_height).show(ui, |ui| {
+                let img = egui::Image::new((ids[3], egui::vec2((t as usize * cols) as f32, (t as usize * rows) as f32))).sense(egui::Sense::click());
+                let r = ui.add(img);
+                if let Some(p) = r.interact_pointer_pos().filter(|_| r.clicked()) {
+                    let (x, y) = ((p.x - r.rect.min.x) / t as f32, (p.y - r.rect.min.y) / t as f32);
+                    let v = y.max(0.0) as usize * cols + (x.max(0.0) as usize).min(cols - 1);
+                    if v < views {
+                        selected.0 = v;
+                    }
+                }
+            });
+        }
     });
     Ok(())
 }

@@ -21,7 +21,7 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(PanOrbitCameraPlugin)
         .init_resource::<Wireframe>()
         .add_systems(Startup, setup)
-        .add_systems(Update, (update_mesh, screenshot).chain().in_set(ViewerSet::Scene));
+        .add_systems(Update, (update_mesh, highlight_view, screenshot).chain().in_set(ViewerSet::Scene));
 }
 
 fn triangle_mesh(vertices: &[Vec3], faces: &[[u32; 3]]) -> Mesh {
@@ -83,11 +83,44 @@ fn setup(mut commands: Commands, fit: Res<Fit>, mut meshes: ResMut<Assets<Mesh>>
         Mesh3d(meshes.add(lines)),
         MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(0.3, 0.8, 1.0), unlit: true, ..default() })),
     ));
+    let mut selected = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
+    selected.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(&s.target.cameras[0]));
+    commands.spawn((
+        Mesh3d(meshes.add(selected)),
+        MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.86, 0.0), unlit: true, depth_bias: 10.0, ..default() })),
+        Visibility::Hidden,
+        Highlight,
+    ));
     commands.spawn((DirectionalLight { illuminance: 8000.0, ..default() }, Transform::from_xyz(2.0, 4.0, 3.0).looking_at(Vec3::ZERO, Vec3::Y)));
     commands.insert_resource(GlobalAmbientLight { brightness: 400.0, ..default() });
     // From +z the image's x runs along world +x, as from SoftRas's default eye at −z: the silhouette
     // on screen matches the target (seen from behind).
     commands.spawn((Transform::from_xyz(0.0, 0.6, 3.2), PanOrbitCamera { focus: Vec3::ZERO, ..default() }));
+}
+
+/// The frustum of the view shown in the image panels, drawn over the others (multi-view fits).
+#[derive(Component)]
+struct Highlight;
+
+fn highlight_view(
+    fit: Res<Fit>,
+    selected: Res<super::panels::SelectedView>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut highlight: Query<(&Mesh3d, &mut Visibility), With<Highlight>>,
+    mut drawn: Local<Option<usize>>,
+) {
+    let cams = &fit.0.target.cameras;
+    let sel = selected.0.min(cams.len().saturating_sub(1));
+    if *drawn == Some(sel) {
+        return;
+    }
+    *drawn = Some(sel);
+    for (h, mut vis) in &mut highlight {
+        *vis = if cams.len() > 1 { Visibility::Visible } else { Visibility::Hidden };
+        if let (Some(mut m), Some(cam)) = (meshes.get_mut(&h.0), cams.get(sel)) {
+            m.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(cam));
+        }
+    }
 }
 
 fn update_mesh(
@@ -96,10 +129,12 @@ fn update_mesh(
     mut meshes: ResMut<Assets<Mesh>>,
     solid: Query<&Mesh3d, With<FittedMesh>>,
     mut overlay: Query<(&Mesh3d, &mut Visibility), With<WireOverlay>>,
+    mut drawn: Local<Option<(u64, bool)>>,
 ) {
-    if !fit.is_changed() {
+    if *drawn == Some((fit.0.version, wire.0)) {
         return;
     }
+    *drawn = Some((fit.0.version, wire.0));
     let s = &fit.0;
     let pos: Vec<[f32; 3]> = s.vertices.iter().map(|v| v.to_array()).collect();
     for h in &solid {
@@ -132,14 +167,18 @@ fn screenshot(
     state.0 += 1;
     let frame = state.0;
     match state.1 {
-        None if fit.0.step >= options.0.after_steps && frame >= 90 => {
+        None if fit.0.done >= options.0.after_steps && frame >= 90 => {
             commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path));
             state.1 = Some(frame);
         }
         Some(at) if path.exists() && frame > at + 5 => {
             eprintln!(
-                "viewer: {} steps, {:.1} frames/s, {:.1} steps/s at exit ({} steps per frame)",
-                fit.0.step, timing.fps, timing.steps_per_second, fit.0.steps_per_frame
+                "viewer: {} steps, {:.1} frames/s, {:.1} steps/s at exit ({} steps per frame{})",
+                fit.0.done,
+                timing.fps,
+                timing.steps_per_second,
+                if fit.0.auto_steps { fit.0.pacer.batch } else { fit.0.steps_per_frame },
+                if fit.0.auto_steps { ", auto" } else { "" }
             );
             exit.write(AppExit::Success);
         }

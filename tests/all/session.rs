@@ -14,38 +14,86 @@ fn session() -> Session {
 #[test]
 fn settings_act_on_the_next_step() {
     let mut s = session();
-    s.steps_per_frame = 3;
+    (s.auto_steps, s.steps_per_frame) = (false, 3);
     s.frame(false).unwrap();
     assert_eq!(s.step, 3);
-    assert_eq!(s.history.len(), 3);
+    s.finish().unwrap();
+    assert_eq!((s.done, s.history.len()), (3, 3));
     let before = s.vertices.clone();
     // a learning rate of (almost) zero freezes the mesh on the very next step
     s.live.lr = 1e-30;
     s.frame(false).unwrap();
+    s.finish().unwrap();
     let moved = s.vertices.iter().zip(&before).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
     assert!(moved < 1e-6, "moved {moved} with lr 0");
     // and a real one moves it again
     s.live.lr = 0.05;
     s.frame(false).unwrap();
+    s.finish().unwrap();
     let moved = s.vertices.iter().zip(&before).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
     assert!(moved > 1e-4);
-    // σ reaches the renderer: a much softer silhouette has a different soft IoU
-    let (_, iou_sharp) = s.silhouettes().unwrap();
-    s.live.sigma = 1e-2;
-    let (_, iou_soft) = s.silhouettes().unwrap();
-    assert!((iou_sharp[0] - iou_soft[0]).abs() > 1e-3, "{iou_sharp:?} vs {iou_soft:?}");
     // paused: no steps; single step: exactly one
     s.playing = false;
     let n = s.step;
     s.frame(false).unwrap();
     assert_eq!(s.step, n);
     s.frame(true).unwrap();
-    assert_eq!(s.step, n + 1);
+    s.finish().unwrap();
+    assert_eq!((s.step, s.done), (n + 1, n + 1));
+    // σ reaches the renderer while paused: the silhouette is rendered again at the new σ
+    let (sharp_sil, sharp_iou) = (s.silhouettes.clone(), s.view_ious[0]);
+    s.live.sigma = 1e-2;
+    s.frame(false).unwrap();
+    s.finish().unwrap();
+    assert_eq!((s.step, s.shown_sigma), (n + 1, 1e-2));
+    assert!((sharp_iou - s.view_ious[0]).abs() > 1e-3, "{sharp_iou} vs {:?}", s.view_ious);
+    assert_ne!(sharp_sil, s.silhouettes);
+}
+
+/// Frames queue their steps without waiting: at most two batches are ever on their way, the numbers
+/// come back in order with none lost, and the result is the core fitter's, bit for bit.
+#[test]
+fn frames_do_not_wait_for_the_device() {
+    let mut s = session();
+    (s.auto_steps, s.steps_per_frame) = (false, 2);
+    for _ in 0..40 {
+        s.frame(false).unwrap();
+        assert!(s.step - s.done <= 2 * 2, "{} submitted, {} back", s.step, s.done);
+    }
+    s.finish().unwrap();
+    assert_eq!(s.done, s.step);
+    let steps: Vec<u32> = s.history.iter().map(|h| h.step).collect();
+    assert_eq!(steps, (1..=s.step).collect::<Vec<_>>());
+    // the same steps through the plain fitter give the same mesh
+    use softras::fit::Fitter;
+    let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
+    for _ in 0..s.step {
+        f.step(&s.live).unwrap();
+    }
+    assert_eq!(f.vertices(false).unwrap(), s.vertices);
+    let stats = f.drain_stats().unwrap();
+    assert_eq!(stats.last().map(|h| h.loss), s.history.last().map(|h| h.loss));
+}
+
+/// With `auto_steps`, a device that finishes before the next frame gets bigger batches.
+#[test]
+fn the_pacer_grows_batches_while_the_device_waits() {
+    let mut s = session();
+    s.auto_steps = true;
+    for _ in 0..15 {
+        s.frame(false).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    s.finish().unwrap();
+    assert!(s.pacer.batch > 4, "batch {} (step time {:?})", s.pacer.batch, s.pacer.step_time);
+    assert!(s.pacer.step_time.is_some_and(|t| t > 0.0 && t < 0.03), "{:?}", s.pacer.step_time);
+    assert_eq!(s.history.len() as u32, s.step);
 }
 
 #[test]
 fn a_bad_dropped_file_leaves_the_fit_running() {
     let mut s = session();
+    s.auto_steps = false;
     s.frame(false).unwrap();
     let d = crate::mesh::tempdir();
     let bad = d.join("bad.png");
@@ -54,7 +102,7 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     assert!(s.error.as_deref().unwrap_or("").contains("bad.png"), "{:?}", s.error);
     let n = s.step;
     s.frame(false).unwrap();
-    assert_eq!(s.step, n + 1, "the fit goes on");
+    assert!(s.step > n, "the fit goes on");
     // a good one restarts on it
     let good = d.join("disc.png");
     image::GrayImage::from_fn(40, 40, |x, y| image::Luma([if (x as i32 - 20).pow(2) + (y as i32 - 20).pow(2) < 150 { 255 } else { 0 }])).save(&good).unwrap();
