@@ -210,12 +210,16 @@ fn info() -> softras::Result<()> {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let cmd = cli.cmd.unwrap_or_else(|| match Cli::parse_from(["softras", "view"]).cmd {
         Some(c) => c,
         None => unreachable!("\"view\" parses to the view command"),
     });
+    // the viewer logs through Bevy's LogPlugin (which also shows Bevy's and wgpu's `tracing` events,
+    // render errors included); every other command through env_logger
+    if !(cfg!(feature = "gui") && matches!(cmd, Command::View(_))) {
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    }
     let r = match cmd {
         Command::View(a) => view(a),
         Command::Render(a) => render(a),

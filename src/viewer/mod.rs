@@ -53,21 +53,40 @@ pub fn run(session: Session, options: ViewerOptions) -> crate::Result<()> {
              or start the viewer under X (e.g. xvfb-run -a softras view)",
         ));
     }
-    App::new()
-        // the CLI already set up `log` (env_logger): Bevy's log plugin would try to do it again
-        .add_plugins(DefaultPlugins.build().disable::<bevy::log::LogPlugin>().set(WindowPlugin {
-            primary_window: Some(Window {
-                title: "softras — soft rasterizer mesh fitting".into(),
-                resolution: (1280u32, 800u32).into(),
-                ..default()
-            }),
-            ..default()
-        }))
+    let screenshot = options.screenshot.clone();
+    let exit = App::new()
+        .add_plugins(
+            DefaultPlugins
+                .build()
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title: "softras — soft rasterizer mesh fitting".into(),
+                        resolution: (1280u32, 800u32).into(),
+                        ..default()
+                    }),
+                    ..default()
+                })
+                // `log` and `tracing` both end here (RUST_LOG overrides the filter)
+                .set(bevy::log::LogPlugin {
+                    level: bevy::log::Level::WARN,
+                    filter: "warn,winit=error,bevy_egui=error".into(),
+                    ..default()
+                }),
+        )
         .add_plugins(plugin)
         .insert_resource(Fit(session))
         .insert_resource(Options(options))
         .run();
-    Ok(())
+    if let AppExit::Error(code) = exit {
+        return Err(crate::Error::Gpu(format!("the viewer stopped with code {code} (see the messages above)")));
+    }
+    match screenshot {
+        Some(p) if !p.exists() => Err(crate::Error::Gpu(format!(
+            "the viewer closed before writing the screenshot {} (a rendering error? see the messages above)",
+            p.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The root plugin: order set once, children per concern.

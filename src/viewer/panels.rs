@@ -295,7 +295,7 @@ fn ui(
                 ui.label(format!("silhouettes at σ = {:.2e}", s.shown_sigma));
                 if strip {
                     let c = &s.target.cameras[sel];
-                    ui.label(format!("view {} of {views} ({}): elevation {:.0}°, azimuth {:.0}°", sel + 1, s.target.names[sel], c.elevation, c.azimuth));
+                    ui.label(format!("view {} of {views} ({}): elevation {:.0}°, azimuth {:.0}°", sel + 1, s.target.names[sel], c.elevation + 0.0, c.azimuth + 0.0));
                 }
                 if let Some(iou) = s.view_ious.get(sel) {
                     ui.label(format!("soft IoU of this view: {iou:.4}"));

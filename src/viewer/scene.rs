@@ -87,7 +87,7 @@ fn setup(mut commands: Commands, fit: Res<Fit>, mut meshes: ResMut<Assets<Mesh>>
     selected.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(&s.target.cameras[0]));
     commands.spawn((
         Mesh3d(meshes.add(selected)),
-        MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.86, 0.0), unlit: true, depth_bias: 10.0, ..default() })),
+        MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.86, 0.0), unlit: true, ..default() })),
         Visibility::Hidden,
         Highlight,
     ));

@@ -35,4 +35,41 @@ fn viewer_screenshot_shows_the_mesh_and_the_panels() {
         colours.insert(p.0);
     }
     assert!(colours.len() > 50, "only {} colours: blank frame?", colours.len());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ERROR"), "errors while rendering: {stderr}");
+}
+
+/// A multi-view fit shows the strip of every view's difference, the selected one framed in yellow.
+#[test]
+fn viewer_shows_a_strip_of_views_for_multi_view_fits() {
+    let d = crate::mesh::tempdir();
+    let (shape, shot) = (d.join("animal.obj"), d.join("views.png"));
+    let bin = env!("CARGO_BIN_EXE_softras");
+    assert!(Command::new(bin).args(["shape", "animal", shape.to_str().unwrap()]).status().unwrap().success());
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24", bin, "view", "--target-mesh", shape.to_str().unwrap(), "--num-views", "6",
+            "--size", "32", "--template-level", "2", "--screenshot", shot.to_str().unwrap(), "--after-steps", "5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "viewer failed: {}", String::from_utf8_lossy(&out.stderr));
+    let img = image::open(&shot).unwrap().into_rgb8();
+    let (w, h) = img.dimensions();
+    // the strip sits at the bottom, right of the controls: the yellow frame of view 1 and the
+    // difference colours of the six thumbnails
+    let (mut yellow, mut white) = (0, 0);
+    for y in (h * 3 / 4)..h {
+        for x in 330..w {
+            let p = img.get_pixel(x, y).0;
+            if p[0] > 230 && (190..=240).contains(&p[1]) && p[2] < 60 {
+                yellow += 1;
+            }
+            if p.iter().all(|&c| c > 245) {
+                white += 1;
+            }
+        }
+    }
+    assert!(yellow >= 4 * 30, "no framed thumbnail in the strip ({yellow} yellow pixels)");
+    assert!(white > 500, "no silhouettes in the panels ({white} white pixels)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ERROR"), "errors while rendering: {stderr}");
 }
