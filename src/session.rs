@@ -22,8 +22,8 @@ const MAX_BATCH_TIME: Duration = Duration::from_millis(100);
 
 /// Work for the fit thread.
 enum Job {
-    /// Run `n` steps with these settings, then read back.
-    Steps(u32, Live),
+    /// Run one step per entry with its settings, then read back.
+    Steps(Vec<Live>),
     /// Render the current mesh at σ and read back (paused, after a σ change).
     Render(f64),
 }
@@ -57,7 +57,9 @@ fn fit_thread(mut fitter: GpuFitter, jobs: Receiver<Job>, done: Sender<Done>) {
         if let Some(job) = job {
             let started = Instant::now();
             let (n, r) = match job {
-                Job::Steps(n, live) => (n, (0..n).try_for_each(|_| fitter.step(&live)).and_then(|_| fitter.begin_readback(None))),
+                Job::Steps(lives) => {
+                    (lives.len() as u32, lives.iter().try_for_each(|live| fitter.step(live)).and_then(|_| fitter.begin_readback(None)))
+                }
                 Job::Render(sigma) => (0, fitter.begin_readback(Some(sigma))),
             };
             match r {
@@ -119,6 +121,23 @@ impl Worker {
     }
 }
 
+/// A σ schedule the user can switch on while the fit runs: log-linear from `start` at step 0 to `end`
+/// at step `steps`, then held (the same law as `fit --sigma-end`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SigmaSchedule {
+    pub on: bool,
+    pub start: f64,
+    pub end: f64,
+    pub steps: u32,
+}
+
+impl SigmaSchedule {
+    /// σ at 0-based step `step`.
+    pub fn at(&self, step: u32) -> f64 {
+        FitParams { sigma: self.start, sigma_end: Some(self.end), steps: self.steps.max(2), ..FitParams::default() }.sigma_at(step)
+    }
+}
+
 /// Picks the number of steps per batch when `auto_steps` is on: grows while the device runs dry
 /// between frames, never past [`MAX_BATCH_TIME`] of measured device time.
 #[derive(Clone, Debug)]
@@ -174,6 +193,8 @@ pub struct Session {
     /// Let the [`Pacer`] choose the steps per frame (the default on real GPUs).
     pub auto_steps: bool,
     pub pacer: Pacer,
+    /// When on, it sets `live.sigma` at every step.
+    pub schedule: SigmaSchedule,
     pub playing: bool,
     pub template: Mesh,
     pub target: FitTarget,
@@ -211,6 +232,12 @@ impl Session {
         let vertices = template.vertices.clone();
         // a CPU adapter (lavapipe) draws the window on the same cores: one step per frame there
         let auto_steps = ctx.info.device_type != wgpu::DeviceType::Cpu;
+        let schedule = SigmaSchedule {
+            on: params.sigma_end.is_some(),
+            start: params.sigma,
+            end: params.sigma_end.unwrap_or(params.sigma * 0.1),
+            steps: params.steps,
+        };
         Ok(Session {
             ctx,
             params,
@@ -218,6 +245,7 @@ impl Session {
             steps_per_frame: 1,
             auto_steps,
             pacer: Pacer::default(),
+            schedule,
             playing: true,
             template,
             target,
@@ -252,7 +280,11 @@ impl Session {
             self.steps_per_frame.clamp(1, HISTORY)
         };
         if n > 0 {
-            self.worker.send(Job::Steps(n, self.live))?;
+            let lives: Vec<Live> = (self.step..self.step + n)
+                .map(|k| Live { sigma: if self.schedule.on { self.schedule.at(k) } else { self.live.sigma }, ..self.live })
+                .collect();
+            self.live.sigma = lives[lives.len() - 1].sigma;
+            self.worker.send(Job::Steps(lives))?;
             self.step += n;
             self.shown_sigma = self.live.sigma;
         } else if idle && self.live.sigma != self.shown_sigma {

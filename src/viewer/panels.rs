@@ -226,7 +226,15 @@ fn ui(
             ui.checkbox(&mut wire.0, "wireframe");
         });
         ui.label("acts on the next step:");
-        log_slider(ui, "σ", &mut s.live.sigma, 1e-6..=1e-1);
+        ui.checkbox(&mut s.schedule.on, "σ schedule (log-linear from start to end)");
+        if s.schedule.on {
+            log_slider(ui, "σ start", &mut s.schedule.start, 1e-6..=1e-1);
+            log_slider(ui, "σ end", &mut s.schedule.end, 1e-6..=1e-1);
+            ui.add(egui::Slider::new(&mut s.schedule.steps, 2..=10000).logarithmic(true).text("over steps"));
+            ui.label(format!("σ now: {:.2e}", s.live.sigma));
+        } else {
+            log_slider(ui, "σ", &mut s.live.sigma, 1e-6..=1e-1);
+        }
         log_slider(ui, "learning rate", &mut s.live.lr, 1e-5..=1.0);
         ui.add(egui::Slider::new(&mut s.live.lambda_lap, 0.0..=1.0).text("λ_lap"));
         ui.add(egui::Slider::new(&mut s.live.lambda_flat, 0.0..=0.01).text("λ_flat"));

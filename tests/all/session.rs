@@ -117,3 +117,35 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     s.save_obj(&out).unwrap();
     assert_eq!(softras::Mesh::load_obj(&out).unwrap().faces.len(), s.template.faces.len());
 }
+
+/// The σ schedule toggle sets σ at every step: the same as the plain fitter stepping through
+/// `fit --sigma-end`'s law, bit for bit; switched off, σ stays where the schedule left it.
+#[test]
+fn the_sigma_schedule_reaches_every_step() {
+    use softras::fit::{Fitter, Live};
+    let mut s = session();
+    (s.auto_steps, s.steps_per_frame) = (false, 3);
+    s.schedule = softras::session::SigmaSchedule { on: true, start: 1e-3, end: 1e-5, steps: 10 };
+    for _ in 0..4 {
+        s.frame(false).unwrap();
+        s.finish().unwrap();
+    }
+    assert_eq!(s.step, 12);
+    assert!((s.live.sigma - 1e-5).abs() < 1e-12, "{}", s.live.sigma);
+    let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
+    let p = softras::fit::FitParams { sigma: 1e-3, sigma_end: Some(1e-5), steps: 10, ..s.params.clone() };
+    for k in 0..12 {
+        f.step(&Live { sigma: p.sigma_at(k), ..s.live }).unwrap();
+    }
+    assert_eq!(f.vertices(false).unwrap(), s.vertices);
+    // a constant σ gives another mesh: the schedule did change something
+    let mut g = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
+    for _ in 0..12 {
+        g.step(&Live { sigma: 1e-3, ..s.live }).unwrap();
+    }
+    assert_ne!(g.vertices(false).unwrap(), s.vertices);
+    s.schedule.on = false;
+    s.frame(false).unwrap();
+    s.finish().unwrap();
+    assert_eq!(s.shown_sigma, s.live.sigma);
+}
