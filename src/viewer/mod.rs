@@ -108,7 +108,7 @@ fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut ti
     let now = std::time::Instant::now();
     timing.frames += 1;
     match timing.last {
-        Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 0.5 => {
+        Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 2.0 => {
             let dt = now.duration_since(t).as_secs_f64();
             timing.fps = (timing.frames - f) as f64 / dt;
             timing.steps_per_second = (s.done.saturating_sub(st)) as f64 / dt;

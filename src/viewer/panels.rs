@@ -27,6 +27,14 @@ struct Images {
     drawn: (u64, usize),
 }
 
+/// What the panels leave of the window for the 3D view (egui points), and whether the pointer may
+/// steer the orbit camera (it is over that area and not dragging a widget).
+#[derive(Resource, Default)]
+pub struct SceneArea {
+    pub rect: Option<egui::Rect>,
+    pub pointer_free: bool,
+}
+
 /// The view shown in the image panels (and framed in the 3D view).
 #[derive(Resource, Default)]
 pub struct SelectedView(pub usize);
@@ -66,6 +74,7 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(EguiPlugin::default())
         .init_resource::<SingleStep>()
         .init_resource::<SelectedView>()
+        .init_resource::<SceneArea>()
         .init_resource::<Images>()
         .add_systems(Startup, |mut commands: Commands, fit: Res<Fit>| {
             let p = &fit.0.params;
@@ -161,6 +170,7 @@ fn ui(
     mut restart: ResMut<Restart>,
     mut images: ResMut<Images>,
     mut selected: ResMut<SelectedView>,
+    mut area: ResMut<SceneArea>,
     mut wire: ResMut<Wireframe>,
     timing: Res<Timing>,
     mut assets: ResMut<Assets<Image>>,
@@ -325,5 +335,8 @@ fn ui(
             });
         }
     });
+    let free = root.available_rect_before_wrap();
+    area.rect = Some(free);
+    area.pointer_free = !ctx.egui_is_using_pointer() && ctx.pointer_hover_pos().is_some_and(|p| free.contains(p));
     Ok(())
 }

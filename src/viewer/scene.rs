@@ -5,6 +5,11 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{CameraOutputMode, Viewport};
+use bevy::render::render_resource::BlendState;
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin};
 
 #[derive(Component)]
@@ -21,7 +26,7 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(PanOrbitCameraPlugin)
         .init_resource::<Wireframe>()
         .add_systems(Startup, setup)
-        .add_systems(Update, (update_mesh, highlight_view, screenshot).chain().in_set(ViewerSet::Scene));
+        .add_systems(Update, (fit_viewport, update_mesh, highlight_view, screenshot).chain().in_set(ViewerSet::Scene));
 }
 
 fn triangle_mesh(vertices: &[Vec3], faces: &[[u32; 3]]) -> Mesh {
@@ -44,12 +49,13 @@ fn edge_mesh(vertices: &[Vec3], faces: &[[u32; 3]]) -> Mesh {
 }
 
 /// Camera frustum lines for a target view (SoftRas's camera: eye, looking at the origin).
-fn frustum(cam: &crate::Camera) -> Vec<[f32; 3]> {
+/// `depth`: how far the drawn frustum reaches (0.25 for all views, more for the highlighted one).
+fn frustum(cam: &crate::Camera, depth: f32) -> Vec<[f32; 3]> {
     let eye = cam.eye().as_vec3();
     let r = cam.rotation();
     let (x, y, z) = (r.row(0).as_vec3(), r.row(1).as_vec3(), r.row(2).as_vec3());
-    let t = cam.tan_half_fov() as f32 * 0.25;
-    let c = [eye + 0.25 * z + t * (x + y), eye + 0.25 * z + t * (x - y), eye + 0.25 * z - t * (x + y), eye + 0.25 * z - t * (x - y)];
+    let t = cam.tan_half_fov() as f32 * depth;
+    let c = [eye + depth * z + t * (x + y), eye + depth * z + t * (x - y), eye + depth * z - t * (x + y), eye + depth * z - t * (x - y)];
     let mut out = Vec::new();
     for k in 0..4 {
         out.extend_from_slice(&[eye.to_array(), c[k].to_array(), c[k].to_array(), c[(k + 1) % 4].to_array()]);
@@ -57,8 +63,28 @@ fn frustum(cam: &crate::Camera) -> Vec<[f32; 3]> {
     out
 }
 
-fn setup(mut commands: Commands, fit: Res<Fit>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StandardMaterial>>) {
+fn setup(
+    mut commands: Commands,
+    fit: Res<Fit>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut egui_settings: ResMut<EguiGlobalSettings>,
+) {
     let s = &fit.0;
+    // egui gets a camera of its own over the whole window, so that the 3D camera can render into the
+    // area the panels leave free (bevy_egui's side_panel example)
+    egui_settings.auto_create_primary_context = false;
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write { blend_state: Some(BlendState::ALPHA_BLENDING), clear_color: ClearColorConfig::None },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
     commands.spawn((
         Mesh3d(meshes.add(triangle_mesh(&s.vertices, &s.template.faces))),
         MeshMaterial3d(materials.add(StandardMaterial {
@@ -77,14 +103,14 @@ fn setup(mut commands: Commands, fit: Res<Fit>, mut meshes: ResMut<Assets<Mesh>>
         WireOverlay,
     ));
     let mut lines = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
-    let pts: Vec<[f32; 3]> = s.target.cameras.iter().flat_map(frustum).collect();
+    let pts: Vec<[f32; 3]> = s.target.cameras.iter().flat_map(|c| frustum(c, 0.25)).collect();
     lines.insert_attribute(Mesh::ATTRIBUTE_POSITION, pts);
     commands.spawn((
         Mesh3d(meshes.add(lines)),
         MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(0.3, 0.8, 1.0), unlit: true, ..default() })),
     ));
     let mut selected = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
-    selected.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(&s.target.cameras[0]));
+    selected.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(&s.target.cameras[0], 0.4));
     commands.spawn((
         Mesh3d(meshes.add(selected)),
         MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(1.0, 0.86, 0.0), unlit: true, ..default() })),
@@ -95,7 +121,9 @@ fn setup(mut commands: Commands, fit: Res<Fit>, mut meshes: ResMut<Assets<Mesh>>
     commands.insert_resource(GlobalAmbientLight { brightness: 400.0, ..default() });
     // From +z the image's x runs along world +x, as from SoftRas's default eye at −z: the silhouette
     // on screen matches the target (seen from behind).
-    commands.spawn((Transform::from_xyz(0.0, 0.6, 3.2), PanOrbitCamera { focus: Vec3::ZERO, ..default() }));
+    // farther out when several target cameras surround the mesh (and the image strip takes more room)
+    let back = if s.target.cameras.len() > 1 { 1.4 } else { 1.0 };
+    commands.spawn((Transform::from_xyz(0.0, 0.6 * back, 3.2 * back), PanOrbitCamera { focus: Vec3::ZERO, ..default() }));
 }
 
 /// The frustum of the view shown in the image panels, drawn over the others (multi-view fits).
@@ -118,7 +146,30 @@ fn highlight_view(
     for (h, mut vis) in &mut highlight {
         *vis = if cams.len() > 1 { Visibility::Visible } else { Visibility::Hidden };
         if let (Some(mut m), Some(cam)) = (meshes.get_mut(&h.0), cams.get(sel)) {
-            m.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(cam));
+            m.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(cam, 0.4));
+        }
+    }
+}
+
+/// Renders the 3D view into the area the panels leave free, and lets the orbit camera take the pointer
+/// only there (dragging a slider does not spin the mesh).
+fn fit_viewport(
+    area: Res<super::panels::SceneArea>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut camera: Query<(&mut Camera, &mut PanOrbitCamera)>,
+) {
+    let Some(rect) = area.rect else { return };
+    let scale = window.scale_factor();
+    let (w, h) = (window.physical_width(), window.physical_height());
+    let pos = UVec2::new((rect.min.x * scale).max(0.0) as u32, (rect.min.y * scale).max(0.0) as u32).min(UVec2::new(w, h));
+    let size = UVec2::new((rect.width() * scale) as u32, (rect.height() * scale) as u32).min(UVec2::new(w, h) - pos);
+    for (mut cam, mut orbit) in &mut camera {
+        if orbit.enabled != area.pointer_free {
+            orbit.enabled = area.pointer_free;
+        }
+        let same = cam.viewport.as_ref().is_some_and(|v| v.physical_position == pos && v.physical_size == size);
+        if size.x >= 16 && size.y >= 16 && !same {
+            cam.viewport = Some(Viewport { physical_position: pos, physical_size: size, ..default() });
         }
     }
 }
