@@ -8,10 +8,9 @@ use crate::raster::gpu::GpuContext;
 use crate::target::{self, Polarity};
 use crate::Camera;
 use glam::Vec3;
-use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 /// Batches of steps on their way at once: while one runs, the next is already queued, so the device
@@ -36,56 +35,31 @@ struct Done {
     result: Result<Snapshot>,
 }
 
-/// The thread that owns the GPU fitter: it submits each job's steps and readback as soon as it comes,
-/// and waits for the device there, never on the window's thread (some drivers, e.g. lavapipe, even run
-/// the work inside `submit`). It ends when the session drops its job sender.
-fn fit_thread(mut fitter: GpuFitter, jobs: Receiver<Job>, done: Sender<Done>) {
-    let mut pending: VecDeque<(u32, Instant, PendingReadback)> = VecDeque::new();
-    loop {
-        let job = if pending.is_empty() {
-            match jobs.recv() {
-                Ok(j) => Some(j),
-                Err(_) => return,
+/// The thread that owns the GPU fitter: it submits each job's steps and readback as soon as the job
+/// comes, behind the work already queued, so the device does not run dry while results travel back.
+/// The window's thread never waits for the device (some drivers, e.g. lavapipe, even run the work
+/// inside `submit`). The readbacks go to [`wait_thread`]. It ends when the session drops its sender.
+fn fit_thread(mut fitter: GpuFitter, jobs: Receiver<Job>, submitted: Sender<(u32, Instant, Result<PendingReadback>)>) {
+    while let Ok(job) = jobs.recv() {
+        let started = Instant::now();
+        let (n, r) = match job {
+            Job::Steps(lives) => {
+                (lives.len() as u32, lives.iter().try_for_each(|live| fitter.step(live)).and_then(|_| fitter.begin_readback(None)))
             }
-        } else {
-            match jobs.try_recv() {
-                Ok(j) => Some(j),
-                Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return,
-            }
+            Job::Render(sigma) => (0, fitter.begin_readback(Some(sigma))),
         };
-        if let Some(job) = job {
-            let started = Instant::now();
-            let (n, r) = match job {
-                Job::Steps(lives) => {
-                    (lives.len() as u32, lives.iter().try_for_each(|live| fitter.step(live)).and_then(|_| fitter.begin_readback(None)))
-                }
-                Job::Render(sigma) => (0, fitter.begin_readback(Some(sigma))),
-            };
-            match r {
-                Ok(p) => pending.push_back((n, started, p)),
-                Err(e) => {
-                    if done.send(Done { steps: n, started, finished: Instant::now(), result: Err(e) }).is_err() {
-                        return;
-                    }
-                }
-            }
-        } else if let Some((_, _, p)) = pending.front() {
-            // nothing new to submit: wait for the oldest readback
-            if let Err(e) = fitter.wait_for(p) {
-                let (n, started, _) = pending.pop_front().expect("front exists");
-                let _ = done.send(Done { steps: n, started, finished: Instant::now(), result: Err(e) });
-                continue;
-            }
+        if submitted.send((n, started, r)).is_err() {
+            return;
         }
-        if let Err(e) = fitter.poll() {
-            log::warn!("{e}");
-        }
-        while let Some(result) = pending.front().and_then(|(_, _, p)| fitter.try_finish(p)) {
-            let (n, started, _) = pending.pop_front().expect("front exists");
-            if done.send(Done { steps: n, started, finished: Instant::now(), result }).is_err() {
-                return;
-            }
+    }
+}
+
+/// Waits for each readback in turn (blocking on the device, not spinning) and hands the results over.
+fn wait_thread(submitted: Receiver<(u32, Instant, Result<PendingReadback>)>, done: Sender<Done>) {
+    while let Ok((steps, started, r)) = submitted.recv() {
+        let result = r.and_then(PendingReadback::wait);
+        if done.send(Done { steps, started, finished: Instant::now(), result }).is_err() {
+            return;
         }
     }
 }
@@ -102,11 +76,11 @@ struct Worker {
 impl Worker {
     fn start(fitter: GpuFitter) -> Result<Worker> {
         let (jobs, job_rx) = channel();
+        let (sub_tx, sub_rx) = channel();
         let (done_tx, done) = channel();
-        std::thread::Builder::new()
-            .name("softras-fit".into())
-            .spawn(move || fit_thread(fitter, job_rx, done_tx))
-            .map_err(|e| Error::Gpu(format!("could not start the fit thread: {e}")))?;
+        let spawn_error = |e| Error::Gpu(format!("could not start the fit threads: {e}"));
+        std::thread::Builder::new().name("softras-fit".into()).spawn(move || fit_thread(fitter, job_rx, sub_tx)).map_err(spawn_error)?;
+        std::thread::Builder::new().name("softras-readback".into()).spawn(move || wait_thread(sub_rx, done_tx)).map_err(spawn_error)?;
         Ok(Worker { jobs, done: std::sync::Mutex::new(done), in_flight: 0 })
     }
 

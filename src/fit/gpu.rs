@@ -103,8 +103,6 @@ pub struct GpuFitter {
     t: u32,
     t_backup: u32,
     pending: u32,
-    /// Staging buffers of finished readbacks, to reuse.
-    free_staging: Vec<wgpu::Buffer>,
 }
 
 /// What a readback brings back: the current vertices, the numbers of the steps since the previous
@@ -120,14 +118,42 @@ pub struct Snapshot {
 type MapResult = Arc<std::sync::Mutex<Option<std::result::Result<(), wgpu::BufferAsyncError>>>>;
 
 /// A readback on its way: its copies are queued behind the steps and its buffer maps once the device
-/// gets there; [`GpuFitter::try_finish`] takes it without waiting.
+/// gets there. It holds what it needs to be waited for and read on any thread.
 pub struct PendingReadback {
+    ctx: Arc<GpuContext>,
     staging: wgpu::Buffer,
     done: MapResult,
+    submission: wgpu::SubmissionIndex,
+    /// Byte offsets of vertices, history, silhouettes, IoU, and the end.
+    layout: [u64; 5],
     /// History ring: number of recorded steps and the 1-based number of the oldest.
     recorded: u32,
     first_step: u32,
-    submission: wgpu::SubmissionIndex,
+}
+
+impl PendingReadback {
+    /// Blocks until the device has done this readback's work, then returns its contents.
+    pub fn wait(self) -> Result<Snapshot> {
+        self.ctx
+            .device
+            .poll(wgpu::PollType::Wait { submission_index: Some(self.submission.clone()), timeout: None })
+            .map_err(|e| Error::Gpu(format!("waiting for the device failed: {e}")))?;
+        let state = self.done.lock().unwrap_or_else(|p| p.into_inner()).take();
+        state
+            .ok_or_else(|| Error::Gpu("the readback was not mapped after its submission completed".into()))?
+            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+        self.ctx.take_error()?;
+        let [_, off_h, off_s, off_i, size] = self.layout;
+        let bytes = self.staging.slice(..).get_mapped_range();
+        let f32s = |a: u64, b: u64| -> Vec<f32> { bytemuck::cast_slice::<u8, f32>(&bytes[a as usize..b as usize]).to_vec() };
+        let (v, h, iou) = (f32s(0, off_h), f32s(off_h, off_s), f32s(off_i, size));
+        Ok(Snapshot {
+            vertices: v.chunks_exact(4).map(|p| Vec3::new(p[0], p[1], p[2])).collect(),
+            stats: decode_history(bytemuck::cast_slice(&h), self.recorded, self.first_step),
+            silhouettes: f32s(off_s, off_i),
+            ious: iou.chunks_exact(2).map(|x| x[0] as f64 / x[1] as f64).collect(),
+        })
+    }
 }
 
 fn uniform_buffer(d: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
@@ -228,7 +254,6 @@ impl GpuFitter {
             t: 1,
             t_backup: 1,
             pending: 0,
-            free_staging: Vec::new(),
         };
         f.write_uniforms(&Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat });
         Ok(f)
@@ -285,14 +310,13 @@ impl GpuFitter {
     /// silhouettes and the IoU, and returns without waiting. With `render_sigma`, the current mesh is
     /// first rendered at that σ (nothing else changes), e.g. to show a new σ while paused.
     pub fn begin_readback(&mut self, render_sigma: Option<f64>) -> Result<PendingReadback> {
-        let [_, off_h, off_s, off_i, size] = self.staging_layout();
-        let staging = self.free_staging.pop().unwrap_or_else(|| {
-            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("readback staging"),
-                size,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            })
+        let layout = self.staging_layout();
+        let [_, off_h, off_s, off_i, size] = layout;
+        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback staging"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
         });
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         self.params_pass(&mut enc, &self.groups[0]);
@@ -314,48 +338,7 @@ impl GpuFitter {
         let (recorded, first_step) = (self.pending, self.t - self.pending);
         self.pending = 0;
         self.ctx.take_error()?;
-        Ok(PendingReadback { staging, done, recorded, first_step, submission })
-    }
-
-    /// Blocks until the device has done the readback's work (its contents are then ready for `try_finish`).
-    pub fn wait_for(&self, r: &PendingReadback) -> Result<()> {
-        self.ctx
-            .device
-            .poll(wgpu::PollType::Wait { submission_index: Some(r.submission.clone()), timeout: None })
-            .map_err(|e| Error::Gpu(format!("waiting for the device failed: {e}")))?;
-        Ok(())
-    }
-
-    /// Fires the callbacks of finished work without blocking.
-    pub fn poll(&self) -> Result<()> {
-        self.ctx.device.poll(wgpu::PollType::Poll).map_err(|e| Error::Gpu(format!("polling the device failed: {e}")))?;
-        Ok(())
-    }
-
-    /// The readback's contents if its buffer is mapped by now (call [`Self::poll`] first), else `None`.
-    pub fn try_finish(&mut self, r: &PendingReadback) -> Option<Result<Snapshot>> {
-        let state = r.done.lock().unwrap_or_else(|p| p.into_inner()).take()?;
-        Some((|| {
-            state.map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
-            self.ctx.take_error()?;
-            let [_, off_h, off_s, off_i, size] = self.staging_layout();
-            let snap = {
-                let bytes = r.staging.slice(..).get_mapped_range();
-                let f32s = |a: u64, b: u64| -> Vec<f32> { bytemuck::cast_slice::<u8, f32>(&bytes[a as usize..b as usize]).to_vec() };
-                let v = f32s(0, off_h);
-                let h = f32s(off_h, off_s);
-                let iou = f32s(off_i, size);
-                Snapshot {
-                    vertices: v.chunks_exact(4).map(|p| Vec3::new(p[0], p[1], p[2])).collect(),
-                    stats: decode_history(bytemuck::cast_slice(&h), r.recorded, r.first_step),
-                    silhouettes: f32s(off_s, off_i),
-                    ious: iou.chunks_exact(2).map(|x| x[0] as f64 / x[1] as f64).collect(),
-                }
-            };
-            r.staging.unmap();
-            self.free_staging.push(r.staging.clone());
-            Ok(snap)
-        })())
+        Ok(PendingReadback { ctx: self.ctx.clone(), staging, done, submission, layout, recorded, first_step })
     }
 }
 
