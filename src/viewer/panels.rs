@@ -117,7 +117,11 @@ fn blank_image(width: u32, height: u32) -> Image {
     )
 }
 
-fn keyboard(keys: Res<ButtonInput<KeyCode>>, mut fit: ResMut<Fit>) {
+/// Shortcuts, except while a text field (e.g. a slider's typed value) has the keyboard.
+fn keyboard(keys: Res<ButtonInput<KeyCode>>, mut fit: ResMut<Fit>, mut contexts: EguiContexts) {
+    if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
+        return;
+    }
     let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
     if keys.just_pressed(KeyCode::Space) {
         fit.0.playing = !fit.0.playing;
