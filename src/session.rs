@@ -191,6 +191,9 @@ pub struct Session {
     pub shown_sigma: f64,
     /// Bumped whenever new results arrive (the viewer re-uploads only then).
     pub version: u64,
+    /// Bumped whenever the fit restarts (reset, new target, new size or template): the template's
+    /// faces and the target's cameras may have changed.
+    pub epoch: u64,
 }
 
 impl Session {
@@ -234,6 +237,7 @@ impl Session {
             view_ious: Vec::new(),
             shown_sigma: f64::NAN,
             version: 0,
+            epoch: 0,
         })
     }
 
@@ -321,6 +325,7 @@ impl Session {
         self.view_ious.clear();
         self.shown_sigma = f64::NAN;
         self.version += 1;
+        self.epoch += 1;
         Ok(())
     }
 

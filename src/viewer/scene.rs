@@ -26,7 +26,7 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(PanOrbitCameraPlugin)
         .init_resource::<Wireframe>()
         .add_systems(Startup, setup)
-        .add_systems(Update, (fit_viewport, update_mesh, highlight_view, screenshot).chain().in_set(ViewerSet::Scene));
+        .add_systems(Update, (fit_viewport, update_mesh, draw_cameras, screenshot).chain().in_set(ViewerSet::Scene));
 }
 
 fn triangle_mesh(vertices: &[Vec3], faces: &[[u32; 3]]) -> Mesh {
@@ -108,6 +108,7 @@ fn setup(
     commands.spawn((
         Mesh3d(meshes.add(lines)),
         MeshMaterial3d(materials.add(StandardMaterial { base_color: Color::srgb(0.3, 0.8, 1.0), unlit: true, ..default() })),
+        Frusta,
     ));
     let mut selected = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
     selected.insert_attribute(Mesh::ATTRIBUTE_POSITION, frustum(&s.target.cameras[0], 0.4));
@@ -126,23 +127,37 @@ fn setup(
     commands.spawn((Transform::from_xyz(0.0, 0.6 * back, 3.2 * back), PanOrbitCamera { focus: Vec3::ZERO, ..default() }));
 }
 
-/// The frustum of the view shown in the image panels, drawn over the others (multi-view fits).
+/// The target cameras' frusta.
+#[derive(Component)]
+struct Frusta;
+
+/// The frustum of the view shown in the image panels, drawn larger over the others (multi-view fits).
 #[derive(Component)]
 struct Highlight;
 
-fn highlight_view(
+/// Redraws the frusta when the target changes and the highlight when another view is picked.
+fn draw_cameras(
     fit: Res<Fit>,
     selected: Res<super::panels::SelectedView>,
     mut meshes: ResMut<Assets<Mesh>>,
+    frusta: Query<&Mesh3d, With<Frusta>>,
     mut highlight: Query<(&Mesh3d, &mut Visibility), With<Highlight>>,
-    mut drawn: Local<Option<usize>>,
+    mut drawn: Local<Option<(u64, usize)>>,
 ) {
     let cams = &fit.0.target.cameras;
     let sel = selected.0.min(cams.len().saturating_sub(1));
-    if *drawn == Some(sel) {
+    let now = (fit.0.epoch, sel);
+    if *drawn == Some(now) {
         return;
     }
-    *drawn = Some(sel);
+    if drawn.is_some_and(|(epoch, _)| epoch != fit.0.epoch) {
+        for h in &frusta {
+            if let Some(mut m) = meshes.get_mut(&h.0) {
+                m.insert_attribute(Mesh::ATTRIBUTE_POSITION, cams.iter().flat_map(|c| frustum(c, 0.25)).collect::<Vec<_>>());
+            }
+        }
+    }
+    *drawn = Some(now);
     for (h, mut vis) in &mut highlight {
         *vis = if cams.len() > 1 { Visibility::Visible } else { Visibility::Hidden };
         if let (Some(mut m), Some(cam)) = (meshes.get_mut(&h.0), cams.get(sel)) {
@@ -180,24 +195,33 @@ fn update_mesh(
     mut meshes: ResMut<Assets<Mesh>>,
     solid: Query<&Mesh3d, With<FittedMesh>>,
     mut overlay: Query<(&Mesh3d, &mut Visibility), With<WireOverlay>>,
-    mut drawn: Local<Option<(u64, bool)>>,
+    mut drawn: Local<Option<(u64, u64, bool)>>,
 ) {
-    if *drawn == Some((fit.0.version, wire.0)) {
+    let s = &fit.0;
+    let now = (s.epoch, s.version, wire.0);
+    if *drawn == Some(now) {
         return;
     }
-    *drawn = Some((fit.0.version, wire.0));
-    let s = &fit.0;
+    // a restart may bring another template (other faces): rebuild the meshes then
+    let rebuild = drawn.is_some_and(|(epoch, _, _)| epoch != s.epoch);
+    *drawn = Some(now);
     let pos: Vec<[f32; 3]> = s.vertices.iter().map(|v| v.to_array()).collect();
     for h in &solid {
         if let Some(mut m) = meshes.get_mut(&h.0) {
-            m.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos.clone());
-            m.compute_smooth_normals();
+            if rebuild {
+                *m = triangle_mesh(&s.vertices, &s.template.faces);
+            } else {
+                m.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos.clone());
+                m.compute_smooth_normals();
+            }
         }
     }
     for (h, mut vis) in &mut overlay {
         *vis = if wire.0 { Visibility::Visible } else { Visibility::Hidden };
-        if wire.0 {
-            if let Some(mut m) = meshes.get_mut(&h.0) {
+        if let Some(mut m) = meshes.get_mut(&h.0) {
+            if rebuild {
+                *m = edge_mesh(&s.vertices, &s.template.faces);
+            } else if wire.0 {
                 m.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos.clone());
             }
         }
