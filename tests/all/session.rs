@@ -98,7 +98,9 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     let d = crate::mesh::tempdir();
     let bad = d.join("bad.png");
     std::fs::write(&bad, b"not an image").unwrap();
+    let epoch = s.epoch;
     assert!(!s.load_picture(&bad));
+    assert_eq!(s.epoch, epoch, "a bad file restarts nothing");
     assert!(s.error.as_deref().unwrap_or("").contains("bad.png"), "{:?}", s.error);
     let n = s.step;
     s.frame(false).unwrap();
@@ -107,6 +109,7 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     let good = d.join("disc.png");
     image::GrayImage::from_fn(40, 40, |x, y| image::Luma([if (x as i32 - 20).pow(2) + (y as i32 - 20).pow(2) < 150 { 255 } else { 0 }])).save(&good).unwrap();
     assert!(s.load_picture(&good));
+    assert_eq!(s.epoch, epoch + 1, "the viewer redraws the cameras and the mesh");
     assert_eq!((s.step, s.error.clone()), (0, None));
     s.frame(false).unwrap();
     // reset goes back to the template
