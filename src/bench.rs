@@ -266,8 +266,9 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
         let template = icosphere_template(params.template_level, params.template_radius)?;
         // the same work both ways: a warm-up fit first (pipelines, allocations)
         let stop = std::sync::atomic::AtomicBool::new(false);
-        let mut f = GpuFitter::new(ctx.clone(), &template, &target, &FitParams { steps: 20, ..params.clone() })?;
-        softras::fit::run(&mut f, &FitParams { steps: 20, ..params.clone() }, &stop, |_, _| {})?;
+        let warm = FitParams { steps: params.steps.min(20), ..params.clone() };
+        let mut f = GpuFitter::new(ctx.clone(), &template, &target, &warm)?;
+        softras::fit::run(&mut f, &warm, &stop, |_, _| {})?;
         let mut f = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
         let t = Instant::now();
         softras::fit::run(&mut f, &params, &stop, |_, _| {})?;

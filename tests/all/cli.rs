@@ -86,3 +86,18 @@ fn info_names_the_adapter() {
     assert!(ok, "{err}");
     assert!(out.contains("adapter:") && out.contains("backend:"), "{out}");
 }
+
+/// `bench viewer` runs the viewer's engine against `fit` and prints one row per case with its ratio.
+#[test]
+fn bench_viewer_compares_the_viewer_engine_with_fit() {
+    let (ok, out, err) = softras(&["bench", "viewer", "--viewer-steps", "3", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert!(r["steps"].as_u64().unwrap() >= 3, "{r}");
+        let (fit, view) = (r["fit_steps_per_second"].as_f64().unwrap(), r["viewer_steps_per_second"].as_f64().unwrap());
+        assert!(fit > 0.0 && view > 0.0 && (r["ratio"].as_f64().unwrap() - view / fit).abs() < 1e-9, "{r}");
+    }
+}
