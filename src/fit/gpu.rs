@@ -78,7 +78,7 @@ impl FitPasses {
 }
 
 /// History slots kept on the device between readbacks.
-pub const HISTORY: u32 = 256;
+pub const HISTORY: u32 = 4096;
 
 pub struct GpuFitter {
     ctx: Arc<GpuContext>,
@@ -326,7 +326,11 @@ impl GpuFitter {
             dispatch(&mut enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
         }
         enc.copy_buffer_to_buffer(&self.rb.verts.buf, 0, &staging, 0, self.rb.verts.bytes());
-        enc.copy_buffer_to_buffer(&self.history.buf, 0, &staging, off_h, self.history.bytes());
+        // only the slots this readback's steps used (0..pending)
+        let used = (self.pending.min(HISTORY) as u64) * 2 * 16;
+        if used > 0 {
+            enc.copy_buffer_to_buffer(&self.history.buf, 0, &staging, off_h, used);
+        }
         enc.copy_buffer_to_buffer(&self.rb.sil.buf, 0, &staging, off_s, self.rb.sil.bytes());
         enc.copy_buffer_to_buffer(&self.iou.buf, 0, &staging, off_i, self.iou.bytes());
         let submission = self.ctx.queue.submit([enc.finish()]);
