@@ -54,7 +54,7 @@ struct ViewArgs {
     paused: bool,
     /// Steps per frame (turns the automatic choice off). Default: automatic on a real GPU (as many as keep
     /// the device busy between frames), 1 on a CPU adapter such as lavapipe.
-    #[arg(long, conflicts_with = "auto_steps")]
+    #[arg(long, conflicts_with = "auto_steps", value_parser = clap::value_parser!(u32).range(1..))]
     steps_per_frame: Option<u32>,
     /// Choose the steps per frame automatically, also on a CPU adapter.
     #[arg(long)]
@@ -78,9 +78,6 @@ fn view(a: ViewArgs) -> softras::Result<()> {
     let mut session = softras::session::Session::new(ctx, params, target, Some(template))?;
     session.playing = !a.paused;
     if let Some(n) = a.steps_per_frame {
-        if n == 0 {
-            return Err(softras::Error::invalid("--steps-per-frame must be at least 1"));
-        }
         (session.steps_per_frame, session.auto_steps) = (n, false);
     }
     session.auto_steps |= a.auto_steps;

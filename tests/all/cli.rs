@@ -78,6 +78,11 @@ fn bad_input_is_a_clear_error() {
     // no output requested
     let (ok, _, err) = softras(&["render", "--mesh", &good, "--camera", "2,0,0"]);
     assert!(!ok && err.contains("--out"), "{err}");
+    // the viewer's own flags
+    let (ok, _, err) = softras(&["view", "--steps-per-frame", "0"]);
+    assert!(!ok && err.contains("--steps-per-frame") && !err.contains("panicked"), "{err}");
+    let (ok, _, err) = softras(&["view", "--steps-per-frame", "2", "--auto-steps"]);
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
 }
 
 #[test]
