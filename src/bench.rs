@@ -161,7 +161,7 @@ struct FitRow {
 
 /// Time per step of `fitter`: a warm-up, then `n` steps and one readback (which waits for them).
 fn ms_per_step(f: &mut dyn softras::fit::Fitter, p: &softras::fit::FitParams, n: u32) -> softras::Result<f64> {
-    let live = softras::fit::Live { lr: p.lr, sigma: p.sigma, lambda_lap: p.lambda_lap, lambda_flat: p.lambda_flat };
+    let live = p.live();
     for _ in 0..2 {
         f.step(&live)?;
     }
@@ -186,9 +186,7 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
         ("1 view at 256²", vec![Camera::new(2.732, 0.0, 0.0, 15.0)?], 256, 4),
     ] {
         let p = FitParams { size, template_level: level, ..FitParams::default() };
-        let s = RasterSettings::square(size, 1e-6);
-        let masks = softras::SoftRasterizer::forward(&mut gpu, &shape, &cams, &s)?;
-        let target = FitTarget { size, cameras: cams.clone(), masks, names: vec!["animal".into(); cams.len()] };
+        let target = FitTarget::rendered(&mut gpu, &shape, cams.clone(), size, "animal")?;
         let template = icosphere_template(p.template_level, p.template_radius)?;
         let mut g = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
         let gms = ms_per_step(&mut g, &p, a.fit_steps)?;
@@ -257,11 +255,7 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
                 let mask = softras::target::picture_from_bytes(softras::DEFAULT_TARGET, size, softras::target::Polarity::Auto, "default")?;
                 single_target(&mask, &params)?
             }
-            Some(cams) => {
-                let s = RasterSettings::square(size, 1e-6);
-                let masks = softras::SoftRasterizer::forward(&mut gpu, &shape, &cams, &s)?;
-                softras::fit::FitTarget { size, names: vec!["animal".into(); cams.len()], cameras: cams, masks }
-            }
+            Some(cams) => softras::fit::FitTarget::rendered(&mut gpu, &shape, cams, size, "animal")?,
         };
         let template = icosphere_template(params.template_level, params.template_radius)?;
         // the same work both ways: a warm-up fit first (pipelines, allocations)

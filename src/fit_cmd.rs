@@ -161,14 +161,13 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let all = target_cameras(a)?;
         let keep = fit::keep_views(all.len(), a.num_views.unwrap_or(all.len()))?;
         let chosen: Vec<Camera> = keep.iter().map(|&i| all[i]).collect();
-        let s = softras::RasterSettings { sigma: TARGET_SIGMA, ..softras::RasterSettings::square(size, TARGET_SIGMA) };
         let (mut engine, _) = softras::raster::make_engine(&a.backend)?;
-        let sil = engine.forward(&mesh, &chosen, &s)?;
-        masks.extend(sil.iter().map(|v| v.clamp(0.0, 1.0)));
-        for c in &chosen {
-            infos.push(ViewInfo { file: format!("{} (rendered)", tm.display()), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
+        let name = format!("{} (rendered)", tm.display());
+        let rendered = FitTarget::rendered(engine.as_mut(), &mesh, chosen, size, &name)?;
+        for c in &rendered.cameras {
+            infos.push(ViewInfo { file: name.clone(), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
         }
-        cams = chosen;
+        (masks, cams) = (rendered.masks, rendered.cameras);
     } else if specs.is_empty() {
         let size = a.size.unwrap_or(128);
         params.size = size;
@@ -199,9 +198,6 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     let names = infos.iter().map(|i| i.file.clone()).collect();
     Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
 }
-
-/// σ of the rendered targets of --target-mesh: near-hard silhouettes.
-pub const TARGET_SIGMA: f64 = 1e-6;
 
 /// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.
 fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {

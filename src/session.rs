@@ -205,7 +205,7 @@ impl Session {
             None => icosphere_template(params.template_level, params.template_radius)?,
         };
         let fitter = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
-        let live = Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat };
+        let live = params.live();
         let vertices = template.vertices.clone();
         // a CPU adapter (lavapipe) draws the window on the same cores: one step per frame there
         let auto_steps = ctx.info.device_type != wgpu::DeviceType::Cpu;

@@ -104,6 +104,11 @@ impl FitParams {
         Camera::new(self.distance, 0.0, 0.0, self.view_angle).map(|_| ())
     }
 
+    /// The settings of the first step (σ at step 0, lr, λs); later steps may change them.
+    pub fn live(&self) -> Live {
+        Live { lr: self.lr, sigma: self.sigma, lambda_lap: self.lambda_lap, lambda_flat: self.lambda_flat }
+    }
+
     /// σ at step `step` (0-based): log-linear from `sigma` to `sigma_end`.
     pub fn sigma_at(&self, step: u32) -> f64 {
         match self.sigma_end {
@@ -175,7 +180,17 @@ pub struct FitTarget {
     pub names: Vec<String>,
 }
 
+/// σ of silhouettes rendered as targets (`fit --target-mesh`, benchmarks): near-hard.
+pub const TARGET_SIGMA: f64 = 1e-6;
+
 impl FitTarget {
+    /// `mesh`'s silhouettes from `cameras` at σ = [`TARGET_SIGMA`], each view named `name`.
+    pub fn rendered(engine: &mut dyn crate::raster::SoftRasterizer, mesh: &Mesh, cameras: Vec<Camera>, size: u32, name: &str) -> Result<FitTarget> {
+        let sil = engine.forward(mesh, &cameras, &RasterSettings::square(size, TARGET_SIGMA))?;
+        let masks = sil.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+        Ok(FitTarget { size, names: vec![name.to_string(); cameras.len()], cameras, masks })
+    }
+
     pub fn validate(&self) -> Result<()> {
         let npix = self.size as usize * self.size as usize;
         if self.cameras.is_empty() || self.masks.len() != self.cameras.len() * npix || self.names.len() != self.cameras.len() {
@@ -274,7 +289,7 @@ pub fn run(
             out.ending = Ending::Interrupted;
             break;
         }
-        let live = Live { lr: out.lr, sigma: params.sigma_at(step), lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat };
+        let live = Live { lr: out.lr, sigma: params.sigma_at(step), ..params.live() };
         fitter.step(&live)?;
         step += 1;
         if step % params.check_every != 0 && step != params.steps {

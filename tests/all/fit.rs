@@ -101,7 +101,7 @@ fn gpu_step_matches_cpu_step() {
     let target = ellipsoid_target(&cams, 48);
     let p = small_params(48);
     let template = icosphere_template(p.template_level, p.template_radius).unwrap();
-    let live = Live { lr: p.lr, sigma: p.sigma, lambda_lap: p.lambda_lap, lambda_flat: p.lambda_flat };
+    let live = p.live();
     let mut g = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
     let mut c = CpuFitter::new(&template, &target, &p).unwrap();
     for _ in 0..5 {
