@@ -145,13 +145,12 @@ impl PendingReadback {
         self.ctx.take_error()?;
         let [_, off_h, off_s, off_i, size] = self.layout;
         let bytes = self.staging.slice(..).get_mapped_range();
-        let f32s = |a: u64, b: u64| -> Vec<f32> { bytemuck::cast_slice::<u8, f32>(&bytes[a as usize..b as usize]).to_vec() };
-        let (v, h, iou) = (f32s(0, off_h), f32s(off_h, off_s), f32s(off_i, size));
+        let part = |a: u64, b: u64| &bytes[a as usize..b as usize];
         Ok(Snapshot {
-            vertices: v.chunks_exact(4).map(|p| Vec3::new(p[0], p[1], p[2])).collect(),
-            stats: decode_history(bytemuck::cast_slice(&h), self.recorded, self.first_step),
-            silhouettes: f32s(off_s, off_i),
-            ious: iou.chunks_exact(2).map(|x| x[0] as f64 / x[1] as f64).collect(),
+            vertices: to_vec3(bytemuck::cast_slice(part(0, off_h))),
+            stats: decode_history(bytemuck::cast_slice(part(off_h, off_s)), self.recorded, self.first_step),
+            silhouettes: bytemuck::cast_slice(part(off_s, off_i)).to_vec(),
+            ious: view_ious(bytemuck::cast_slice(part(off_i, size))),
         })
     }
 }
@@ -255,7 +254,7 @@ impl GpuFitter {
             t_backup: 1,
             pending: 0,
         };
-        f.write_uniforms(&Live { lr: params.lr, sigma: params.sigma, lambda_lap: params.lambda_lap, lambda_flat: params.lambda_flat });
+        f.write_uniforms(&params.live());
         Ok(f)
     }
 
@@ -298,6 +297,13 @@ impl GpuFitter {
         &self.ctx
     }
 
+    /// Renders the vertices the params pass wrote at σ (silhouettes and per-view IoU), changing no state.
+    fn encode_render(&self, enc: &mut wgpu::CommandEncoder, sigma: f64) {
+        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
+        self.rb.encode_forward(&self.passes, enc);
+        dispatch(enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+    }
+
     /// Byte offsets of vertices, history, silhouettes and IoU in a readback's staging buffer, and its size.
     fn staging_layout(&self) -> [u64; 5] {
         let v = self.rb.verts.bytes();
@@ -312,22 +318,15 @@ impl GpuFitter {
     pub fn begin_readback(&mut self, render_sigma: Option<f64>) -> Result<PendingReadback> {
         let layout = self.staging_layout();
         let [_, off_h, off_s, off_i, size] = layout;
-        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("readback staging"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let staging = self.ctx.staging_buffer(size);
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         self.params_pass(&mut enc, &self.groups[0]);
         if let Some(sigma) = render_sigma {
-            self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
-            self.rb.encode_forward(&self.passes, &mut enc);
-            dispatch(&mut enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+            self.encode_render(&mut enc, sigma);
         }
         enc.copy_buffer_to_buffer(&self.rb.verts.buf, 0, &staging, 0, self.rb.verts.bytes());
         // only the slots this readback's steps used (0..pending)
-        let used = (self.pending.min(HISTORY) as u64) * 2 * 16;
+        let used = u64::from(self.pending.min(HISTORY)) * 2 * std::mem::size_of::<[f32; 4]>() as u64;
         if used > 0 {
             enc.copy_buffer_to_buffer(&self.history.buf, 0, &staging, off_h, used);
         }
@@ -344,6 +343,16 @@ impl GpuFitter {
         self.ctx.take_error()?;
         Ok(PendingReadback { ctx: self.ctx.clone(), staging, done, submission, layout, recorded, first_step })
     }
+}
+
+/// Vertex positions from the device's vec4 layout.
+fn to_vec3(v: &[[f32; 4]]) -> Vec<Vec3> {
+    v.iter().map(|p| Vec3::new(p[0], p[1], p[2])).collect()
+}
+
+/// Per-view soft IoU from the (intersection, union) pairs of iou_reduce.
+fn view_ious(pairs: &[[f32; 2]]) -> Vec<f64> {
+    pairs.iter().map(|x| x[0] as f64 / x[1] as f64).collect()
 }
 
 /// The numbers of the `recorded` steps since the last readback, oldest first, the oldest being step
@@ -427,19 +436,14 @@ impl Fitter for GpuFitter {
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vertices") });
         self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
         self.ctx.queue.submit([enc.finish()]);
-        let v = self.ctx.read(&self.rb.verts)?;
-        Ok(v.iter().map(|p| Vec3::new(p[0], p[1], p[2])).collect())
+        Ok(to_vec3(&self.ctx.read(&self.rb.verts)?))
     }
 
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)> {
-        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("evaluate") });
         self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
-        self.rb.encode_forward(&self.passes, &mut enc);
-        dispatch(&mut enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+        self.encode_render(&mut enc, sigma);
         self.ctx.queue.submit([enc.finish()]);
-        let s = self.ctx.read(&self.rb.sil)?;
-        let iou = self.ctx.read(&self.iou)?.iter().map(|x| x[0] as f64 / x[1] as f64).collect();
-        Ok((s, iou))
+        Ok((self.ctx.read(&self.rb.sil)?, view_ious(&self.ctx.read(&self.iou)?)))
     }
 }

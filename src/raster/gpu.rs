@@ -158,15 +158,20 @@ impl GpuContext {
         Ok(())
     }
 
+    /// A host-readable buffer to copy results into.
+    pub fn staging_buffer(&self, size: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("staging"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
     /// Copies a buffer back to the host (staging buffer, map, wait).
     pub fn read<T: Pod>(&self, src: &GpuBuf<T>) -> Result<Vec<T>> {
         let size = (src.len * std::mem::size_of::<T>()) as u64;
-        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("staging"),
-            size: size.max(4),
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let staging = self.staging_buffer(size.max(4));
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(&src.buf, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);

@@ -52,15 +52,16 @@ fn strip_layout(size: u32, views: usize) -> (u32, usize, usize) {
 /// Every view's difference image, shrunk (nearest pixel) into one atlas; the selected one framed in yellow.
 fn strip_rgba(target: &[f32], sil: &[f32], size: u32, views: usize, selected: usize) -> Vec<u8> {
     let (t, cols, rows) = strip_layout(size, views);
-    let (w, h) = (cols * t as usize, rows * t as usize);
-    let npix = (size * size) as usize;
+    let (t, size) = (t as usize, size as usize);
+    let (w, h) = (cols * t, rows * t);
+    let npix = size * size;
     let mut out = vec![0u8; w * h * 4];
     for v in 0..views.min(sil.len() / npix.max(1)) {
-        let (ox, oy) = ((v % cols) * t as usize, (v / cols) * t as usize);
-        for y in 0..t as usize {
-            for x in 0..t as usize {
-                let src = v * npix + (y * size as usize / t as usize) * size as usize + x * size as usize / t as usize;
-                let edge = x == 0 || y == 0 || x + 1 == t as usize || y + 1 == t as usize;
+        let (ox, oy) = ((v % cols) * t, (v / cols) * t);
+        for y in 0..t {
+            for x in 0..t {
+                let src = v * npix + (y * size / t) * size + x * size / t;
+                let edge = x == 0 || y == 0 || x + 1 == t || y + 1 == t;
                 let px = if v == selected && edge { [255, 220, 0, 255] } else { diff_pixel(target[src], sil[src]) };
                 let dst = ((oy + y) * w + ox + x) * 4;
                 out[dst..dst + 4].copy_from_slice(&px);
@@ -184,8 +185,10 @@ fn ui(
         for (h, _) in std::mem::take(&mut images.slots) {
             contexts.remove_image(&h);
         }
+        // target, silhouette, difference; the strip only for several views
         let (t, cols, rows) = strip_layout(size, views);
-        for (w, h) in [(size, size); 3].into_iter().chain([(t * cols as u32, t * rows as u32)]) {
+        let strip = (views > 1).then_some((t * cols as u32, t * rows as u32));
+        for (w, h) in [(size, size); 3].into_iter().chain(strip) {
             let h = assets.add(blank_image(w, h));
             let id = contexts.add_image(bevy_egui::EguiTextureHandle::Strong(h.clone()));
             images.slots.push((h, id));
