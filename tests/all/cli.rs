@@ -1,11 +1,7 @@
 //! The command line: outputs, and bad input giving a clear error and a non-zero exit, never a panic.
 use crate::mesh::tempdir;
-use std::process::Command;
 
-fn softras(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_softras")).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
+use crate::common::softras;
 
 #[test]
 fn render_writes_png16_and_npy() {

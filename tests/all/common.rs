@@ -6,6 +6,12 @@ use softras::raster::gpu::{GpuContext, GpuRaster};
 use softras::{Camera, Mesh};
 use std::sync::Arc;
 
+/// Runs the softras binary: (success, stdout, stderr).
+pub fn softras(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
 /// The shared GPU context. A missing adapter is a test failure, with the reason.
 pub fn gpu() -> Arc<GpuContext> {
     match GpuContext::shared() {

@@ -1,12 +1,8 @@
 //! `softras fit` end to end: outputs, determinism, quality on the project's own targets, bad input.
 use crate::mesh::tempdir;
 use std::path::Path;
-use std::process::Command;
 
-fn softras(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_softras")).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into())
-}
+use crate::common::softras;
 
 fn report(p: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
@@ -17,7 +13,7 @@ fn default_target_reaches_hard_iou_097_in_500_steps() {
     let d = tempdir();
     let (out, rep, hist) = (d.join("r.obj"), d.join("r.json"), d.join("h.csv"));
     let (sil, masks) = (d.join("sil"), d.join("masks"));
-    let (ok, err) = softras(&["fit", "--steps", "500", "--size", "128", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap(),
+    let (ok, _, err) = softras(&["fit", "--steps", "500", "--size", "128", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap(),
         "--history", hist.to_str().unwrap(), "--save-silhouettes", sil.to_str().unwrap(), "--save-masks", masks.to_str().unwrap()]);
     assert!(ok, "{err}");
     let r = report(&rep);
@@ -48,7 +44,7 @@ fn two_identical_fits_write_identical_obj_bytes() {
     let d = tempdir();
     let (a, b) = (d.join("a.obj"), d.join("b.obj"));
     for p in [&a, &b] {
-        let (ok, err) = softras(&["fit", "--steps", "40", "--size", "48", "--template-level", "2", "--out", p.to_str().unwrap()]);
+        let (ok, _, err) = softras(&["fit", "--steps", "40", "--size", "48", "--template-level", "2", "--out", p.to_str().unwrap()]);
         assert!(ok, "{err}");
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
@@ -65,7 +61,7 @@ fn multi_view_fit_of_a_chair_reaches_hard_iou_095() {
         for a in 0..8 {
             let az = -45.0 * a as f64;
             let f = format!("v{k}.png");
-            let (ok, err) = softras(&["render", "--shape", "chair", "--size", "64", "--sigma", "1e-6", "--view-angle", "15",
+            let (ok, _, err) = softras(&["render", "--shape", "chair", "--size", "64", "--sigma", "1e-6", "--view-angle", "15",
                 "--camera", &format!("2.732,{el},{az}"), "--out", d.join(&f).to_str().unwrap()]);
             assert!(ok, "{err}");
             csv.push_str(&format!("{f},2.732,{el},{az}\n"));
@@ -75,7 +71,7 @@ fn multi_view_fit_of_a_chair_reaches_hard_iou_095() {
     let _ = chair;
     std::fs::write(d.join("views.csv"), csv).unwrap();
     let rep = d.join("r.json");
-    let (ok, err) = softras(&["fit", "--views", d.join("views.csv").to_str().unwrap(), "--steps", "600",
+    let (ok, _, err) = softras(&["fit", "--views", d.join("views.csv").to_str().unwrap(), "--steps", "600",
         "--out", d.join("chair.obj").to_str().unwrap(), "--report", rep.to_str().unwrap()]);
     assert!(ok, "{err}");
     let r = report(&rep);
@@ -133,7 +129,7 @@ fn bad_fit_input_is_a_clear_error_and_writes_no_obj() {
             args.extend(["--steps", "5"]);
         }
         args.extend(extra.iter().copied());
-        let (ok, err) = softras(&args);
+        let (ok, _, err) = softras(&args);
         assert!(!ok, "{extra:?} succeeded");
         assert!(!err.contains("panicked"), "{extra:?} panicked: {err}");
         assert!(err.to_lowercase().contains(&want.to_lowercase()), "{extra:?}: {err}");
@@ -142,12 +138,12 @@ fn bad_fit_input_is_a_clear_error_and_writes_no_obj() {
     // a full-foreground picture
     let full = d.join("full.png");
     image::GrayImage::from_pixel(32, 32, image::Luma([255])).save(&full).unwrap();
-    let (ok, err) = softras(&["fit", full.to_str().unwrap(), "--steps", "5", "--out", o]);
+    let (ok, _, err) = softras(&["fit", full.to_str().unwrap(), "--steps", "5", "--out", o]);
     // a uniform picture has no object to find: either message is clear
     assert!(!ok && (err.contains("whole image") || err.contains("single gray level")), "{err}");
     // an all-foreground view (views are not thresholded) is rejected as such
     let csv = w("full.csv", b"file,distance,elevation,azimuth\nfull.png,2.7,0,0\n");
-    let (ok, err) = softras(&["fit", "--views", &csv, "--steps", "5", "--out", o]);
+    let (ok, _, err) = softras(&["fit", "--views", &csv, "--steps", "5", "--out", o]);
     assert!(!ok && err.contains("whole image"), "{err}");
     assert!(!out.exists());
 }
@@ -165,9 +161,9 @@ fn num_views_keeps_round_i_total_over_n() {
 fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let d = tempdir();
     let (target, rep, out) = (d.join("sphere.obj"), d.join("r.json"), d.join("fit.obj"));
-    let (ok, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
     assert!(ok, "{err}");
-    let (ok, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "12", "--size", "32",
+    let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "12", "--size", "32",
         "--template-level", "2", "--steps", "150", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
     assert!(ok, "{err}");
     let r = report(&rep);
@@ -181,6 +177,6 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     assert!(f > 0.3, "fscore {f}");
     assert!(r["hard_iou_mean"].as_f64().unwrap() > 0.9);
     // --num-views beyond the camera count is a clear error
-    let (ok, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
+    let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
     assert!(!ok && err.contains("--num-views"), "{err}");
 }
