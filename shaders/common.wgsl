@@ -147,9 +147,13 @@ struct FitUniforms {
     lambda_lap: f32,
     lambda_flat: f32,
     history_slot: u32, // where record.wgsl writes this step's numbers
+    lambda_depth: f32, // depth prior (depth.wgsl); 0: off
+    depth_z0: f32,     // camera-space depth of the template centre in view 0
+    depth_size: u32,   // side of the height map (the target's size)
+    depth_near: f32,   // vertices at z_c <= this get no depth term
+    thickness: f32,    // scales the height map (depth.wgsl)
     _pad0: u32,
     _pad1: u32,
-    _pad2: u32,
 }
 
 // Settings of one use of reduce.wgsl: sum in[offset + k * stride], k < n, into out[out_index].

@@ -45,6 +45,14 @@ pub struct FitArgs {
     /// Weight of the flatten regularizer.
     #[arg(long, default_value_t = FitParams::default().lambda_flat, allow_hyphen_values = true)]
     pub lambda_flat: f64,
+    /// Weight of the depth prior (the picture's silhouette inflated into a height field, held at ±h in
+    /// front of and behind the template centre's plane) [default: 1 for one view, 0 for several;
+    /// with several views a weight > 0 applies it to the first].
+    #[arg(long, allow_hyphen_values = true)]
+    pub lambda_depth: Option<f64>,
+    /// Thickness of the depth prior: 1 makes a disc a sphere, 0.5 half as deep.
+    #[arg(long, default_value_t = FitParams::default().thickness, allow_hyphen_values = true)]
+    pub thickness: f64,
     /// Half field of view in degrees (SoftRas's viewing_angle).
     #[arg(long, default_value_t = FitParams::default().view_angle, allow_hyphen_values = true)]
     pub view_angle: f64,
@@ -103,6 +111,8 @@ impl FitArgs {
             lr: self.lr,
             lambda_lap: self.lambda_lap,
             lambda_flat: self.lambda_flat,
+            lambda_depth: self.lambda_depth,
+            thickness: self.thickness,
             view_angle: self.view_angle,
             distance: self.distance,
             template_level: self.template_level,
@@ -195,6 +205,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
     }
+    *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
     Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
 }
@@ -214,7 +225,9 @@ fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {
     Ok(out)
 }
 
-pub fn template(a: &FitArgs, params: &FitParams) -> Result<Mesh> {
+/// The template: `--template`, or the default start for this target ([`fit::depth::start_template`]:
+/// the icosphere, stretched to the silhouette when the depth prior is on).
+pub fn template(a: &FitArgs, params: &FitParams, target: &FitTarget) -> Result<Mesh> {
     match &a.template {
         Some(p) => {
             let (m, nudged) = fit::prepare_template(Mesh::load_obj(p)?)?;
@@ -223,7 +236,7 @@ pub fn template(a: &FitArgs, params: &FitParams) -> Result<Mesh> {
             }
             Ok(m)
         }
-        None => fit::icosphere_template(params.template_level, params.template_radius),
+        None => fit::depth::start_template(params, target),
     }
 }
 
@@ -260,7 +273,7 @@ pub fn run(a: FitArgs) -> Result<()> {
     params.validate()?;
     let (target, infos) = load_targets(&a, &mut params)?;
     params.validate()?;
-    let template = template(&a, &params)?;
+    let template = template(&a, &params, &target)?;
     let mut fitter = engine(&a.backend, &template, &target, &params)?;
     eprintln!(
         "fitting {} view(s) at {}² with {} ({} vertices, {} faces), {} steps",

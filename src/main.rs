@@ -24,7 +24,7 @@ enum Command {
     Render(RenderArgs),
     /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
     Fit(fit_cmd::FitArgs),
-    /// Write one of the built-in test shapes (chair, animal, mug, sphere, duck) as OBJ.
+    /// Write one of the built-in test shapes (chair, animal, mug, sphere, duck, plate, capsule) as OBJ.
     Shape {
         /// The shape's name.
         name: String,
@@ -73,9 +73,13 @@ fn view(a: ViewArgs) -> softras::Result<()> {
     params.validate()?;
     let (target, _) = fit_cmd::load_targets(&a.fit, &mut params)?;
     params.validate()?;
-    let template = fit_cmd::template(&a.fit, &params)?;
+    // a user's --template is kept for every restart; otherwise each target gets its default start
+    let template = match &a.fit.template {
+        Some(_) => Some(fit_cmd::template(&a.fit, &params, &target)?),
+        None => None,
+    };
     let ctx = softras::raster::gpu::GpuContext::shared()?;
-    let mut session = softras::session::Session::new(ctx, params, target, Some(template))?;
+    let mut session = softras::session::Session::new(ctx, params, target, template)?;
     session.playing = !a.paused;
     if let Some(n) = a.steps_per_frame {
         (session.steps_per_frame, session.auto_steps) = (n, false);
@@ -165,7 +169,7 @@ fn render(a: RenderArgs) -> softras::Result<()> {
         (Some(p), _, _) => Mesh::load_obj(p)?,
         (None, Some(l), _) => Mesh::icosphere(l)?,
         (None, None, Some(name)) => softras::shapes::by_name(name)
-            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::NAMES.join(", "))))?,
+            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::ALL_NAMES.join(", "))))?,
         (None, None, None) => unreachable!("clap requires one"),
     };
     let (d, el, az) = a.camera;
@@ -223,7 +227,7 @@ fn main() -> ExitCode {
         Command::Fit(a) => fit_cmd::run(a),
         Command::Eval(a) => eval(a),
         Command::Shape { name, out } => softras::shapes::by_name(&name)
-            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::NAMES.join(", "))))
+            .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::ALL_NAMES.join(", "))))
             .and_then(|m| m.save_obj(&out)),
         Command::Info => info(),
         Command::Bench(a) => bench::run(a),

@@ -2,7 +2,7 @@
 //! on the very next step, a new target restarts the fit, a bad file leaves the current fit running.
 use crate::error::{Error, Result};
 use crate::fit::gpu::{GpuFitter, HISTORY, PendingReadback, Snapshot};
-use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats, icosphere_template};
+use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats};
 use crate::mesh::Mesh;
 use crate::raster::gpu::GpuContext;
 use crate::target::{self, Polarity};
@@ -171,6 +171,8 @@ pub struct Session {
     pub schedule: SigmaSchedule,
     pub playing: bool,
     pub template: Mesh,
+    /// The user's own template (`--template`), kept for every restart; None: each target's default start.
+    custom_template: Option<Mesh>,
     pub target: FitTarget,
     /// Where the picture came from (None: the embedded default), to reload it at another size.
     source: Option<(Vec<u8>, String)>,
@@ -199,10 +201,12 @@ pub struct Session {
 impl Session {
     /// A session on `target` with `params` (an icosphere template of `params.template_level`).
     pub fn new(ctx: Arc<GpuContext>, params: FitParams, target: FitTarget, template: Option<Mesh>) -> Result<Session> {
+        let params = params.for_views(target.cameras.len());
         params.validate()?;
+        let custom_template = template.clone();
         let template = match template {
             Some(t) => t,
-            None => icosphere_template(params.template_level, params.template_radius)?,
+            None => crate::fit::depth::start_template(&params, &target)?,
         };
         let fitter = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
         let live = params.live();
@@ -225,6 +229,7 @@ impl Session {
             schedule,
             playing: true,
             template,
+            custom_template,
             target,
             source: None,
             worker: Worker::start(fitter)?,
@@ -346,7 +351,7 @@ impl Session {
             }
             None => return Err(Error::invalid("size changes are only supported for single pictures")),
         };
-        let template = icosphere_template(params.template_level, params.template_radius)?;
+        let template = self.start_template(&params, &target)?;
         let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &params)?;
         (self.params, self.target, self.template) = (params, target, template);
         self.restart_on(fitter)
@@ -362,12 +367,13 @@ impl Session {
             Ok((single_target(&mask, &self.params)?, bytes, name))
         })()
         .and_then(|(target, bytes, name)| {
-            let fitter = GpuFitter::new(self.ctx.clone(), &self.template, &target, &self.params)?;
-            Ok((target, fitter, bytes, name))
+            let template = self.start_template(&self.params, &target)?;
+            let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &self.params)?;
+            Ok((target, template, fitter, bytes, name))
         });
         match result {
-            Ok((target, fitter, bytes, name)) => {
-                (self.target, self.source) = (target, Some((bytes, name)));
+            Ok((target, template, fitter, bytes, name)) => {
+                (self.target, self.source, self.template) = (target, Some((bytes, name)), template);
                 self.error = self.restart_on(fitter).err().map(|e| e.to_string());
                 self.error.is_none()
             }
@@ -382,6 +388,14 @@ impl Session {
     pub fn save_obj(&mut self, path: &Path) -> Result<()> {
         self.finish()?;
         Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save_obj(path)
+    }
+
+    /// The user's template, or the default start for `target` ([`crate::fit::depth::start_template`]).
+    fn start_template(&self, params: &FitParams, target: &FitTarget) -> Result<Mesh> {
+        match &self.custom_template {
+            Some(t) => Ok(t.clone()),
+            None => crate::fit::depth::start_template(params, target),
+        }
     }
 
     pub fn adapter(&self) -> String {

@@ -12,6 +12,9 @@ use std::f32::consts::TAU;
 
 /// The names accepted by [`by_name`].
 pub const NAMES: [&str; 5] = ["chair", "animal", "mug", "sphere", "duck"];
+/// Every shape `softras shape` knows: [`NAMES`] and the thin ones of the single-view table (a plate
+/// seen edge-on, a capsule: a bar with round ends).
+pub const ALL_NAMES: [&str; 7] = ["chair", "animal", "mug", "sphere", "duck", "plate", "capsule"];
 
 /// The axis of a [`cylinder`] or of a [`torus`] (the axis of its hole).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +201,21 @@ pub fn duck() -> Mesh {
     ])
 }
 
+/// A thin plate, 1 × 0.6 × 0.05 (x × y × z): face-on from azimuth 0, edge-on from azimuth 90.
+pub fn plate() -> Mesh {
+    cuboid(Vec3::ZERO, Vec3::new(0.5, 0.3, 0.025))
+}
+
+/// A capsule along x: a cylinder of radius 0.15 and length 0.8 with hemispherical ends (a long bar
+/// with round ends seen from azimuth 0). Bounding box [−0.55, 0.55] × [−0.15, 0.15] × [−0.15, 0.15].
+pub fn capsule() -> Mesh {
+    merge(&[
+        cylinder(Vec3::ZERO, 0.15, 0.4, 32, Axis::X),
+        ellipsoid(Vec3::new(-0.4, 0.0, 0.0), Vec3::splat(0.15), 3),
+        ellipsoid(Vec3::new(0.4, 0.0, 0.0), Vec3::splat(0.15), 3),
+    ])
+}
+
 /// The shape called `name` (one of [`NAMES`]), or `None`.
 pub fn by_name(name: &str) -> Option<Mesh> {
     match name {
@@ -206,6 +224,8 @@ pub fn by_name(name: &str) -> Option<Mesh> {
         "mug" => Some(mug()),
         "sphere" => Some(sphere()),
         "duck" => Some(duck()),
+        "plate" => Some(plate()),
+        "capsule" => Some(capsule()),
         _ => None,
     }
 }

@@ -20,6 +20,8 @@ mod shapes;
 mod target;
 #[path = "all/fit.rs"]
 mod fit;
+#[path = "all/depth.rs"]
+mod depth;
 #[path = "all/fit_cli.rs"]
 mod fit_cli;
 #[path = "all/metrics.rs"]

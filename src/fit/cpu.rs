@@ -25,6 +25,8 @@ pub struct CpuFitter {
     cams: Vec<Camera>,
     masks: Vec<f64>,
     params: FitParams,
+    /// View 0's height map in world units when the fit has a depth prior.
+    hmap: Option<(Vec<f32>, u32)>,
     state: State,
     backup: State,
     best: (Vec<DVec3>, DVec3),
@@ -36,6 +38,10 @@ impl CpuFitter {
         params.validate()?;
         target.validate()?;
         template.validate().map_err(Error::Invalid)?;
+        let params = params.clone().for_views(target.cameras.len());
+        let hmap = params
+            .has_depth_prior(target.cameras.len())
+            .then(|| (super::depth::height_map(&target.masks, target.size, &target.cameras[0]), target.size));
         let n = template.vertices.len();
         let zero = vec![DVec3::ZERO; n];
         let state = State { delta: zero.clone(), c: DVec3::ZERO, m: vec![DVec3::ZERO; n + 1], v: vec![DVec3::ZERO; n + 1], t: 1 };
@@ -45,7 +51,8 @@ impl CpuFitter {
             topo: Topology::new(template),
             cams: target.cameras.clone(),
             masks: target.masks.iter().map(|&x| x as f64).collect(),
-            params: params.clone(),
+            params,
+            hmap,
             backup: state.clone(),
             state,
             best: (zero, DVec3::ZERO),
@@ -67,16 +74,25 @@ impl CpuFitter {
         let g_sil = raster::backward(&mesh, &self.cams, &s, &fwd, &v_sil);
         let (lap, g_lap) = r::laplacian_loss(&self.topo, &verts);
         let (flat, g_flat) = r::flatten_loss(&self.topo, &verts);
-        let g: Vec<DVec3> = (0..verts.len()).map(|i| g_sil[i] + live.lambda_lap * g_lap[i] + live.lambda_flat * g_flat[i]).collect();
+        let (depth, g_depth) = match &self.hmap {
+            Some((h, size)) if live.lambda_depth > 0.0 => {
+                let w = super::depth::DepthWeights { lambda: live.lambda_depth, thickness: live.thickness, near: self.params.near };
+                super::depth::depth_loss(&verts, &self.cams[0], h, *size, w)
+            }
+            _ => (0.0, vec![DVec3::ZERO; verts.len()]),
+        };
+        let g: Vec<DVec3> =
+            (0..verts.len()).map(|i| g_sil[i] + live.lambda_lap * g_lap[i] + live.lambda_flat * g_flat[i] + g_depth[i]).collect();
         let (gd, gc) = r::param_backward(&self.v0, delta, c, &g);
         let norm = (gd.iter().map(|x| x.length_squared()).sum::<f64>() + gc.length_squared()).sqrt();
         let stats = StepStats {
             step: 0,
-            loss: sil_loss + live.lambda_lap * lap + live.lambda_flat * flat,
+            loss: sil_loss + live.lambda_lap * lap + live.lambda_flat * flat + depth,
             soft_iou_mean: 1.0 - sil_loss,
             grad_norm: norm,
             lap,
             flat,
+            depth,
         };
         (stats, fwd.sil, ious, (gd, gc))
     }

@@ -28,7 +28,12 @@ pub struct FitUniforms {
     pub lambda_lap: f32,
     pub lambda_flat: f32,
     pub history_slot: u32,
-    pub _pad: [u32; 3],
+    pub lambda_depth: f32,
+    pub depth_z0: f32,
+    pub depth_size: u32,
+    pub depth_near: f32,
+    pub thickness: f32,
+    pub _pad: [u32; 2],
 }
 
 /// Mirrors `ReduceUniforms` in shaders/common.wgsl.
@@ -52,6 +57,7 @@ pub struct FitPasses {
     pub reduce: Pass,
     pub adam: Pass,
     pub record: Pass,
+    pub depth: Pass,
 }
 
 impl FitPasses {
@@ -69,6 +75,7 @@ impl FitPasses {
             reduce: Pass::new(d, "reduce", &[Uniform, Read, ReadWrite]),
             adam: Pass::new(d, "adam", &[Uniform, Read, Read, ReadWrite, ReadWrite, ReadWrite]),
             record: Pass::new(d, "record", &[Uniform, Read, Read, ReadWrite]),
+            depth: Pass::new(d, "depth", &[Uniform, Read, Read, Read, ReadWrite, ReadWrite]),
         };
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(Error::Gpu(format!("building the fit pipelines failed: {e}")));
@@ -98,10 +105,15 @@ pub struct GpuFitter {
     iou: GpuBuf<[f32; 2]>,
     history: GpuBuf<[f32; 4]>,
     groups: Vec<wgpu::BindGroup>,
+    /// The depth prior's bind group and reduce bind group, when the fit has one.
+    depth_groups: Option<[wgpu::BindGroup; 2]>,
+    _depth_reduce_uniforms: wgpu::Buffer,
     best_params_group: wgpu::BindGroup,
     /// Adam's step counter t (1-based at the next step) and its value at the snapshot.
     t: u32,
     t_backup: u32,
+    /// Camera-space depth of the template centre in view 0 (the depth prior's reference plane).
+    depth_z0: f64,
     pending: u32,
 }
 
@@ -166,6 +178,7 @@ fn uniform_buffer(d: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
 
 impl GpuFitter {
     pub fn new(ctx: Arc<GpuContext>, template: &Mesh, target: &FitTarget, params: &FitParams) -> Result<GpuFitter> {
+        let params = &params.clone().for_views(target.cameras.len());
         params.validate()?;
         target.validate()?;
         template.validate().map_err(Error::Invalid)?;
@@ -199,7 +212,7 @@ impl GpuFitter {
         let edge_grads: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "edge_grads", 4 * edges.len());
         let grads: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "grads", n);
         let vstats: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "vstats", 2 * n);
-        let stats: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "stats", &[[0.0; 4]; 3]);
+        let stats: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "stats", &[[0.0; 4]; 4]);
         let history: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "history", 2 * HISTORY as usize);
         let uniforms = uniform_buffer(d, "fit_uniforms", std::mem::size_of::<FitUniforms>());
         let reduce_uniforms = [0, 1, 2].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
@@ -228,6 +241,17 @@ impl GpuFitter {
             fit.record.bind(d, &[&uniforms, &iou.buf, &stats.buf, &history.buf]),
         ];
         let best_params_group = fit.params.bind(d, &[&uniforms, &v0.buf, &best.buf, &rb.verts.buf]);
+        let depth_reduce_uniforms = uniform_buffer(d, "depth_reduce_uniforms", std::mem::size_of::<ReduceUniforms>());
+        q.write_buffer(&depth_reduce_uniforms, 0, bytemuck::bytes_of(&ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 3 }));
+        let depth_groups = params.has_depth_prior(views).then(|| {
+            let h = super::depth::height_map(&target.masks, target.size, &target.cameras[0]);
+            let hmap = GpuBuf::from_slice(d, q, "hmap", &h);
+            let depth_res: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "depth_res", n);
+            [
+                fit.depth.bind(d, &[&uniforms, &rb.cams.buf, &rb.verts.buf, &hmap.buf, &rb.v_verts.buf, &depth_res.buf]),
+                fit.reduce.bind(d, &[&depth_reduce_uniforms, &depth_res.buf, &stats.buf]),
+            ]
+        });
         if let Some(e) = pollster::block_on(oom.pop()) {
             return Err(Error::Gpu(format!("out of GPU memory for the fit buffers: {e}")));
         }
@@ -249,9 +273,12 @@ impl GpuFitter {
             iou,
             history,
             groups,
+            depth_groups,
+            _depth_reduce_uniforms: depth_reduce_uniforms,
             best_params_group,
             t: 1,
             t_backup: 1,
+            depth_z0: target.cameras[0].distance,
             pending: 0,
         };
         f.write_uniforms(&params.live());
@@ -274,7 +301,12 @@ impl GpuFitter {
             lambda_lap: live.lambda_lap as f32,
             lambda_flat: live.lambda_flat as f32,
             history_slot: self.pending % HISTORY,
-            _pad: [0; 3],
+            lambda_depth: if self.depth_groups.is_some() { live.lambda_depth as f32 } else { 0.0 },
+            depth_z0: self.depth_z0 as f32,
+            depth_size: self.rb.dims.width,
+            depth_near: p.near as f32,
+            thickness: live.thickness as f32,
+            _pad: [0; 2],
         };
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
         self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma: live.sigma, ..p.raster(0) });
@@ -368,6 +400,7 @@ fn decode_history(h: &[[f32; 4]], recorded: u32, first_step: u32) -> Vec<StepSta
                 grad_norm: (a[2] as f64).sqrt(),
                 lap: b[0] as f64,
                 flat: b[1] as f64,
+                depth: b[3] as f64,
             }
         })
         .collect()
@@ -391,6 +424,9 @@ impl Fitter for GpuFitter {
             &[(&self.fit.iou_reduce, &g[1], (views, 1)), (&self.fit.iou_grad, &g[2], (npix.div_ceil(GROUP).min(65535), views))],
         );
         self.rb.encode_backward(&self.passes, &mut enc);
+        if let Some([depth, reduce]) = self.depth_groups.as_ref().filter(|_| live.lambda_depth > 0.0) {
+            dispatch(&mut enc, &[(&self.fit.depth, depth, (nv.div_ceil(GROUP), 1)), (&self.fit.reduce, reduce, (1, 1))]);
+        }
         dispatch(
             &mut enc,
             &[

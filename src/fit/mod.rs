@@ -3,6 +3,7 @@
 //! ([`gpu::GpuFitter`], all on the device, and [`cpu::CpuFitter`], the f64 reference); [`run`] drives
 //! either with progress, roll-back on non-finite numbers, and a stop flag.
 pub mod cpu;
+pub mod depth;
 pub mod gpu;
 pub mod reference;
 pub mod topology;
@@ -32,6 +33,11 @@ pub struct FitParams {
     pub adam_eps: f64,
     pub lambda_lap: f64,
     pub lambda_flat: f64,
+    /// Weight of the depth prior (view 0's inflated silhouette, [`depth`]); None: on with
+    /// [`depth::DEFAULT_LAMBDA_DEPTH`] for a one-view fit, off for several views ([`FitParams::for_views`]).
+    pub lambda_depth: Option<f64>,
+    /// Thickness t of the inflated depth prior (1: a disc becomes a sphere).
+    pub thickness: f64,
     /// Half field of view, degrees.
     pub view_angle: f64,
     /// Camera distance for views given without one.
@@ -57,6 +63,8 @@ impl Default for FitParams {
             adam_eps: 1e-8,
             lambda_lap: 0.03,
             lambda_flat: 0.0003,
+            lambda_depth: None,
+            thickness: 1.0,
             view_angle: 15.0,
             distance: 2.732,
             template_level: 4,
@@ -84,6 +92,10 @@ impl FitParams {
         pos("--lr", self.lr)?;
         nonneg("--lambda-lap", self.lambda_lap)?;
         nonneg("--lambda-flat", self.lambda_flat)?;
+        if let Some(l) = self.lambda_depth {
+            nonneg("--lambda-depth", l)?;
+        }
+        pos("--thickness", self.thickness)?;
         pos("--distance", self.distance)?;
         if !(self.beta1 >= 0.0 && self.beta1 < 1.0 && self.beta2 >= 0.0 && self.beta2 < 1.0) {
             return Err(Error::invalid("Adam betas must be in [0, 1)"));
@@ -106,7 +118,28 @@ impl FitParams {
 
     /// The settings of the first step (σ at step 0, lr, λs); later steps may change them.
     pub fn live(&self) -> Live {
-        Live { lr: self.lr, sigma: self.sigma, lambda_lap: self.lambda_lap, lambda_flat: self.lambda_flat }
+        Live {
+            lr: self.lr,
+            sigma: self.sigma,
+            lambda_lap: self.lambda_lap,
+            lambda_flat: self.lambda_flat,
+            lambda_depth: self.lambda_depth.unwrap_or(0.0),
+            thickness: self.thickness,
+        }
+    }
+
+    /// These settings for a fit of `views` views: an unset depth weight becomes
+    /// [`depth::DEFAULT_LAMBDA_DEPTH`] for one view and 0 for several.
+    pub fn for_views(mut self, views: usize) -> FitParams {
+        if self.lambda_depth.is_none() {
+            self.lambda_depth = Some(if views == 1 { depth::DEFAULT_LAMBDA_DEPTH } else { 0.0 });
+        }
+        self
+    }
+
+    /// Whether a fit of `views` views carries a depth prior (so its weight may be changed live).
+    pub fn has_depth_prior(&self, views: usize) -> bool {
+        views == 1 || self.lambda_depth.is_some_and(|l| l > 0.0)
     }
 
     /// σ at step `step` (0-based): log-linear from `sigma` to `sigma_end`.
@@ -213,6 +246,8 @@ pub struct StepStats {
     pub grad_norm: f64,
     pub lap: f64,
     pub flat: f64,
+    /// The depth prior's term, weighted (0 without one).
+    pub depth: f64,
 }
 
 impl StepStats {
@@ -228,6 +263,9 @@ pub struct Live {
     pub sigma: f64,
     pub lambda_lap: f64,
     pub lambda_flat: f64,
+    pub lambda_depth: f64,
+    /// Thickness of the depth prior (scales the height map).
+    pub thickness: f64,
 }
 
 /// One fitting engine.

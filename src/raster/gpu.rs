@@ -40,7 +40,7 @@ pub struct FaceRec {
 
 /// The WGSL sources: common.wgsl is prepended to every pass.
 pub const COMMON_WGSL: &str = include_str!("../../shaders/common.wgsl");
-pub const PASS_SOURCES: [(&str, &str); 15] = [
+pub const PASS_SOURCES: [(&str, &str); 16] = [
     ("project", include_str!("../../shaders/project.wgsl")),
     ("setup", include_str!("../../shaders/setup.wgsl")),
     ("forward", include_str!("../../shaders/forward.wgsl")),
@@ -56,6 +56,7 @@ pub const PASS_SOURCES: [(&str, &str); 15] = [
     ("reduce", include_str!("../../shaders/reduce.wgsl")),
     ("adam", include_str!("../../shaders/adam.wgsl")),
     ("record", include_str!("../../shaders/record.wgsl")),
+    ("depth", include_str!("../../shaders/depth.wgsl")),
 ];
 
 /// Full WGSL of a pass (common + the pass's file).

@@ -255,6 +255,11 @@ fn ui(
         log_slider(ui, "learning rate", &mut s.live.lr, 1e-5..=1.0);
         ui.add(egui::Slider::new(&mut s.live.lambda_lap, 0.0..=1.0).text("λ_lap"));
         ui.add(egui::Slider::new(&mut s.live.lambda_flat, 0.0..=0.01).text("λ_flat"));
+        if s.params.has_depth_prior(s.target.cameras.len()) {
+            // the depth prior (one view): how strongly depth is held, and how deep the inflation is
+            ui.add(egui::Slider::new(&mut s.live.lambda_depth, 0.0..=10.0).text("λ_depth"));
+            ui.add(egui::Slider::new(&mut s.live.thickness, 0.05..=3.0).text("thickness"));
+        }
         ui.horizontal(|ui| {
             ui.checkbox(&mut s.auto_steps, "auto");
             if s.auto_steps {

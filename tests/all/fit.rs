@@ -165,7 +165,7 @@ impl Fitter for Flaky {
     fn step(&mut self, live: &Live) -> softras::Result<()> {
         self.lrs.push(live.lr);
         let loss = if live.lr > self.nan_when_lr_above { f64::NAN } else { 1.0 / self.t as f64 };
-        self.pending.push(softras::fit::StepStats { step: self.t, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0 });
+        self.pending.push(softras::fit::StepStats { step: self.t, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0, depth: 0.0 });
         self.t += 1;
         Ok(())
     }

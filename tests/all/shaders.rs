@@ -43,7 +43,7 @@ fn every_pass_validates_and_mirrors_match() {
             "forward" | "reduce" => 3,
             "resolve" | "backward" => 5,
             "project" | "setup" | "params" | "iou_reduce" | "iou_grad" | "laplacian" | "flatten" | "record" => 4,
-            "adam" => 6,
+            "adam" | "depth" => 6,
             "gather" => 7,
             "vertex_grad" => 9,
             _ => unreachable!("{name}"),

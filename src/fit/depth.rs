@@ -1,0 +1,309 @@
+//! Depth prior for single-view fits (MATH.md, "Depth prior for one view"): a height map h inflated
+//! from the target mask, and the loss that holds each vertex's depth offset from the template
+//! centre's plane at ±h where it projects. Without it a one-view fit reaches the outline through
+//! perspective, moving vertices along the view ray, and is a wedge seen from the side.
+//!
+//! The height map: h = t · √(d (2r − d)), d the distance from the pixel centre to the outline, r the
+//! radius of the largest inscribed disc that covers the pixel (both in pixels); a disc becomes a
+//! hemisphere and a bar a half cylinder of its own width. Then × the world size of one pixel at the
+//! template centre's depth (2 d_cam tan θ / W).
+use crate::camera::Camera;
+use glam::DVec3;
+
+/// λ_depth for one-view fits when `--lambda-depth` is not given (chosen by measurement, docs/results.md).
+pub const DEFAULT_LAMBDA_DEPTH: f64 = 10.0;
+
+/// Exact squared Euclidean distance transform of a 1-D sampled function (Felzenszwalb & Huttenlocher
+/// 2012): out[q] = min_p (q − p)² + f[p]. `f` uses `INF` for "no site".
+fn edt_1d(f: &[f64], out: &mut [f64], v: &mut Vec<usize>, z: &mut Vec<f64>) {
+    let n = f.len();
+    let Some(first) = (0..n).find(|&q| f[q] < INF) else {
+        out.iter_mut().for_each(|o| *o = INF);
+        return;
+    };
+    v.clear();
+    v.resize(n, 0);
+    z.clear();
+    z.resize(n + 1, 0.0);
+    let mut k = 0usize;
+    v[0] = first;
+    z[0] = f64::NEG_INFINITY;
+    z[1] = f64::INFINITY;
+    for q in first + 1..n {
+        if f[q] >= INF {
+            continue;
+        }
+        let mut s;
+        loop {
+            let p = v[k];
+            s = ((f[q] + (q * q) as f64) - (f[p] + (p * p) as f64)) / (2.0 * (q as f64 - p as f64));
+            // z[0] = −∞, so k never goes below 0
+            if s <= z[k] {
+                k -= 1;
+            } else {
+                break;
+            }
+        }
+        k += 1;
+        v[k] = q;
+        z[k] = s;
+        z[k + 1] = f64::INFINITY;
+    }
+    let mut k = 0usize;
+    for (q, o) in out.iter_mut().enumerate() {
+        while z[k + 1] < q as f64 {
+            k += 1;
+        }
+        let p = v[k];
+        let d = q as f64 - p as f64;
+        *o = d * d + f[p];
+    }
+}
+
+const INF: f64 = 1e30;
+
+/// Distance in pixels from each pixel centre to the outline of `inside` (w × h, row-major), 0 outside.
+/// Everything beyond the image counts as outside. d = (distance to the nearest outside pixel centre) − ½.
+pub fn outline_distance(inside: &[bool], w: usize, h: usize) -> Vec<f64> {
+    // pad by one pixel of background so the image border is an outline
+    let (pw, ph) = (w + 2, h + 2);
+    let mut g = vec![0.0; pw * ph];
+    for j in 0..h {
+        for i in 0..w {
+            if inside[j * w + i] {
+                g[(j + 1) * pw + i + 1] = INF;
+            }
+        }
+    }
+    let (mut v, mut z) = (Vec::new(), Vec::new());
+    let mut col = vec![0.0; ph];
+    let mut out = vec![0.0; ph];
+    for i in 0..pw {
+        for j in 0..ph {
+            col[j] = g[j * pw + i];
+        }
+        edt_1d(&col, &mut out, &mut v, &mut z);
+        for j in 0..ph {
+            g[j * pw + i] = out[j];
+        }
+    }
+    let mut row = vec![0.0; pw];
+    let mut out = vec![0.0; pw];
+    for j in 0..ph {
+        row.copy_from_slice(&g[j * pw..(j + 1) * pw]);
+        edt_1d(&row, &mut out, &mut v, &mut z);
+        g[j * pw..(j + 1) * pw].copy_from_slice(&out);
+    }
+    let mut d = vec![0.0; w * h];
+    for j in 0..h {
+        for i in 0..w {
+            if inside[j * w + i] {
+                d[j * w + i] = (g[(j + 1) * pw + i + 1].sqrt() - 0.5).max(0.0);
+            }
+        }
+    }
+    d
+}
+
+/// Height map in pixels: h = √(d (2r − d)) inside the mask (value ≥ 0.5), 0 outside.
+pub fn height_map_pixels(mask: &[f32], w: usize, h: usize) -> Vec<f64> {
+    let inside: Vec<bool> = mask.iter().map(|&m| m >= 0.5).collect();
+    let d = outline_distance(&inside, w, h);
+    // r: largest inscribed disc covering each pixel. Only centres whose disc no neighbour's disc
+    // (nearly) contains paint, which leaves the medial axis and keeps the cost near
+    // (axis length) × (disc area) instead of (pixels) × (disc area).
+    let mut r = d.clone();
+    let at = |i: isize, j: isize| -> f64 {
+        if i < 0 || j < 0 || i >= w as isize || j >= h as isize { 0.0 } else { d[j as usize * w + i as usize] }
+    };
+    let mut centres: Vec<(usize, usize)> = Vec::new();
+    for j in 0..h {
+        for i in 0..w {
+            let dc = d[j * w + i];
+            if dc <= 0.0 {
+                continue;
+            }
+            let mut dominated = false;
+            'n: for dj in -1isize..=1 {
+                for di in -1isize..=1 {
+                    if di == 0 && dj == 0 {
+                        continue;
+                    }
+                    let step = ((di * di + dj * dj) as f64).sqrt();
+                    if at(i as isize + di, j as isize + dj) >= dc + 0.92 * step {
+                        dominated = true;
+                        break 'n;
+                    }
+                }
+            }
+            if !dominated {
+                centres.push((i, j));
+            }
+        }
+    }
+    for &(ci, cj) in &centres {
+        let rc = d[cj * w + ci];
+        let k = rc.floor() as isize;
+        for dj in -k..=k {
+            let j = cj as isize + dj;
+            if j < 0 || j >= h as isize {
+                continue;
+            }
+            for di in -k..=k {
+                let i = ci as isize + di;
+                if i < 0 || i >= w as isize || ((di * di + dj * dj) as f64) > rc * rc {
+                    continue;
+                }
+                let o = &mut r[j as usize * w + i as usize];
+                if *o < rc {
+                    *o = rc;
+                }
+            }
+        }
+    }
+    d.iter().zip(&r).map(|(&d, &r)| (d * (2.0 * r - d)).max(0.0).sqrt()).collect()
+}
+
+/// World size of one pixel at the template centre's depth for `cam` on a `width`-pixel image.
+pub fn pixel_world_size(cam: &Camera, width: u32) -> f64 {
+    2.0 * cam.distance * cam.tan_half_fov() / width as f64
+}
+
+/// The height map of view 0 in world units at thickness 1, as the fitters use it (the thickness
+/// scales it at each step, so it can change live).
+pub fn height_map(mask: &[f32], size: u32, cam: &Camera) -> Vec<f32> {
+    let s = size as usize;
+    let scale = pixel_world_size(cam, size);
+    height_map_pixels(&mask[..s * s], s, s).iter().map(|&x| (x * scale) as f32).collect()
+}
+
+/// h at NDC point (x, y) by bilinear interpolation of pixel centres (0 beyond the image), and its
+/// gradient (∂h/∂x, ∂h/∂y) in NDC units (pixel-grid scale W/2 and the row flip included).
+pub fn sample(hmap: &[f32], w: usize, h: usize, x: f64, y: f64) -> (f64, f64, f64) {
+    let u = (x + 1.0) * w as f64 / 2.0 - 0.5;
+    let v = (1.0 - y) * h as f64 / 2.0 - 0.5;
+    if !(u.is_finite() && v.is_finite()) || u < -1.0 || v < -1.0 || u >= w as f64 || v >= h as f64 {
+        return (0.0, 0.0, 0.0);
+    }
+    let (i0, j0) = (u.floor(), v.floor());
+    let (fu, fv) = (u - i0, v - j0);
+    let (i0, j0) = (i0 as isize, j0 as isize);
+    let get = |i: isize, j: isize| -> f64 {
+        if i < 0 || j < 0 || i >= w as isize || j >= h as isize { 0.0 } else { hmap[j as usize * w + i as usize] as f64 }
+    };
+    let (h00, h10, h01, h11) = (get(i0, j0), get(i0 + 1, j0), get(i0, j0 + 1), get(i0 + 1, j0 + 1));
+    let val = (1.0 - fu) * (1.0 - fv) * h00 + fu * (1.0 - fv) * h10 + (1.0 - fu) * fv * h01 + fu * fv * h11;
+    let du = (1.0 - fv) * (h10 - h00) + fv * (h11 - h01);
+    let dv = (1.0 - fu) * (h01 - h00) + fu * (h11 - h10);
+    (val, du * w as f64 / 2.0, -dv * h as f64 / 2.0)
+}
+
+/// The settings of the depth term: weight λ, thickness t, and the near plane (vertices at or behind it
+/// contribute nothing).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DepthWeights {
+    pub lambda: f64,
+    pub thickness: f64,
+    pub near: f64,
+}
+
+/// L_depth = (λ / N) Σ_v (|z_v − z₀| − t·h(q(v)))² (t the thickness) and its gradient with respect to
+/// each vertex (world space), z₀ = the camera distance (the template centre, the origin, is on the axis).
+/// q is the *weak-perspective* projection at the centre's depth, q = (x_c, y_c) / (z₀ tan θ): the prior
+/// is a shape symmetric about the centre plane, whose perspective outline matches the picture as a real
+/// object's does. Reading h along each vertex's own ray instead (q = π(v)) makes the back half (d + h)/d
+/// times wider than the front (a sphere's back 18 % wider at the default camera; docs/results.md).
+/// Vertices at or behind the near plane `near` contribute nothing.
+pub fn depth_loss(verts: &[DVec3], cam: &Camera, hmap: &[f32], size: u32, w: DepthWeights) -> (f64, Vec<DVec3>) {
+    let DepthWeights { lambda, thickness, near } = w;
+    let r = cam.rotation();
+    let (rx, ry, rz) = (r.row(0), r.row(1), r.row(2));
+    let eye = cam.eye();
+    let t = cam.tan_half_fov();
+    let z0 = cam.distance;
+    let n = verts.len().max(1) as f64;
+    let s = size as usize;
+    let mut loss = 0.0;
+    let grad = verts
+        .iter()
+        .map(|&v| {
+            let p = v - eye;
+            let (xc, yc, zc) = (rx.dot(p), ry.dot(p), rz.dot(p));
+            if zc <= near {
+                return DVec3::ZERO;
+            }
+            // weak perspective: h is read where the vertex's lateral position falls on the centre plane
+            let (xs, ys) = (xc / (z0 * t), yc / (z0 * t));
+            let (hv, hx, hy) = sample(hmap, s, s, xs, ys);
+            let (hv, hx, hy) = (thickness * hv, thickness * hx, thickness * hy);
+            let off = zc - z0;
+            let res = off.abs() - hv;
+            loss += res * res;
+            let sg = if off > 0.0 {
+                1.0
+            } else if off < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+            let dxs = rx / (z0 * t);
+            let dys = ry / (z0 * t);
+            2.0 * lambda / n * res * (sg * rz - (hx * dxs + hy * dys))
+        })
+        .collect();
+    (lambda / n * loss, grad)
+}
+
+/// Whether `params` hold the depth of a fit of `target` with a positive weight (so the fit starts from
+/// the inflated ellipsoid, [`start_template`]).
+pub fn prior_active(params: &super::FitParams, target: &super::FitTarget) -> bool {
+    let p = params.clone().for_views(target.cameras.len());
+    p.has_depth_prior(target.cameras.len()) && p.lambda_depth.unwrap_or(0.0) > 0.0
+}
+
+/// The default template of a fit: the icosphere, or — when the depth prior is on — the same icosphere
+/// squeezed, along each axis where view 0's silhouette is narrower than it, to the ellipsoid that the
+/// mask and its height map span (its outline's bounding box on the centre plane, its greatest depth ×
+/// thickness in front and behind), centred on the outline's bounding box. A thin or elongated
+/// silhouette is then reached in a few steps instead of shrinking a sphere through SoftRas's sigmoid
+/// parametrization at ≤ lr per step (an edge-on plate stayed at silhouette IoU 0.14 in 500 steps).
+pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
+    let sphere = super::icosphere_template(params.template_level, params.template_radius)?;
+    if !prior_active(params, target) {
+        return Ok(sphere);
+    }
+    let (s, cam) = (target.size as usize, &target.cameras[0]);
+    let mask = &target.masks[..s * s];
+    let (mut i0, mut i1, mut j0, mut j1) = (usize::MAX, 0, usize::MAX, 0);
+    for j in 0..s {
+        for i in 0..s {
+            if mask[j * s + i] >= 0.5 {
+                (i0, i1, j0, j1) = (i0.min(i), i1.max(i), j0.min(j), j1.max(j));
+            }
+        }
+    }
+    if i0 > i1 {
+        return Ok(sphere);
+    }
+    let hmax = height_map(mask, target.size, cam).iter().fold(0.0f32, |a, &b| a.max(b)) as f64;
+    let scale = cam.distance * cam.tan_half_fov(); // NDC → world on the centre plane
+    let ndc_x = |i: f64| 2.0 * i / s as f64 - 1.0;
+    let ndc_y = |j: f64| 1.0 - 2.0 * j / s as f64;
+    let (x0, x1) = (ndc_x(i0 as f64) * scale, ndc_x(i1 as f64 + 1.0) * scale);
+    let (y0, y1) = (ndc_y(j1 as f64 + 1.0) * scale, ndc_y(j0 as f64) * scale);
+    let px = pixel_world_size(cam, target.size);
+    // never larger than the sphere along any axis: a sphere inside a concave outline (a chair, an
+    // animal's legs) grows into it, while an ellipsoid spanning its bounding box has to be carved,
+    // which SoftRas's parametrization does badly (animal side view: silhouette IoU 0.55 in 500 steps)
+    let rad = params.template_radius;
+    let radii = DVec3::new(((x1 - x0) / 2.0).min(rad), ((y1 - y0) / 2.0).min(rad), (hmax * params.thickness).clamp(1.5 * px, rad));
+    let centre = DVec3::new((x0 + x1) / 2.0, (y0 + y1) / 2.0, cam.distance);
+    let (r, eye) = (cam.rotation(), cam.eye());
+    let mut m = sphere;
+    for v in &mut m.vertices {
+        let unit = r * (v.as_dvec3() / params.template_radius);
+        let world = r.transpose() * (centre + radii * unit) + eye;
+        *v = world.clamp(DVec3::splat(-0.95), DVec3::splat(0.95)).as_vec3();
+    }
+    Ok(super::prepare_template(m)?.0)
+}
