@@ -254,7 +254,34 @@ fn save_pngs(dir: &Path, values: &[f32], size: u32, infos: &[ViewInfo]) -> Resul
     Ok(())
 }
 
+/// Refuses, before any work, an output that is one of the inputs or another output, and an output
+/// whose folder is missing or not writable. `extra` adds the command's own outputs (the viewer's
+/// --screenshot).
+pub fn check_files(a: &FitArgs, extra: &[(&str, Option<&Path>)]) -> Result<()> {
+    let mut f = softras::files::Files::new();
+    f.input("IMAGE", a.image.as_deref()).input("--views", a.views_csv.as_deref());
+    f.input("--target-mesh", a.target_mesh.as_deref()).input("--template", a.template.as_deref());
+    for v in &a.views {
+        if let Ok((file, _, _)) = parse_view(v) {
+            f.input("--view", Some(&file));
+        }
+    }
+    if let Some(csv) = &a.views_csv {
+        // its errors are reported when the targets are loaded
+        for v in target::load_views_csv(csv).unwrap_or_default() {
+            f.input("a view of --views", Some(&v.file));
+        }
+    }
+    f.output("--out", Some(&a.out)).output("--report", a.report.as_deref()).output("--history", a.history.as_deref());
+    f.output_dir("--save-silhouettes", a.save_silhouettes.as_deref()).output_dir("--save-masks", a.save_masks.as_deref());
+    for (flag, p) in extra {
+        f.output(flag, *p);
+    }
+    f.check()
+}
+
 pub fn run(a: FitArgs) -> Result<()> {
+    check_files(&a, &[])?;
     let mut params = a.params();
     // validate everything we can before touching files or the GPU
     params.validate()?;
@@ -262,6 +289,13 @@ pub fn run(a: FitArgs) -> Result<()> {
     params.validate()?;
     let template = template(&a, &params)?;
     let mut fitter = engine(&a.backend, &template, &target, &params)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature) stop the fit, which writes the best
+        // mesh; a second handler cannot be installed (tests call run twice): ignore that error
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
     eprintln!(
         "fitting {} view(s) at {}² with {} ({} vertices, {} faces), {} steps",
         infos.len(),
@@ -271,12 +305,6 @@ pub fn run(a: FitArgs) -> Result<()> {
         template.faces.len(),
         params.steps
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // a second handler cannot be installed (tests call run twice): ignore that error
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
     let bar = indicatif::ProgressBar::new(params.steps as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}]")

@@ -248,6 +248,11 @@ pub trait Fitter {
     /// Renders the current (or the best kept) parameters at σ without changing any state:
     /// soft silhouettes (views × size × size) and per-view soft IoU.
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)>;
+    /// Most steps whose stats the engine keeps between two `drain_stats` ([`run`] reads back at least
+    /// this often, so that no step is lost from the history).
+    fn max_pending(&self) -> u32 {
+        u32::MAX
+    }
 }
 
 /// Why a fit ended.
@@ -292,7 +297,7 @@ pub fn run(
         let live = Live { lr: out.lr, sigma: params.sigma_at(step), ..params.live() };
         fitter.step(&live)?;
         step += 1;
-        if step % params.check_every != 0 && step != params.steps {
+        if step % params.check_every.min(fitter.max_pending()).max(1) != 0 && step != params.steps {
             continue;
         }
         let batch = fitter.drain_stats()?;

@@ -102,3 +102,58 @@ fn bench_viewer_compares_the_viewer_engine_with_fit() {
         assert!(fit > 0.0 && view > 0.0 && (r["ratio"].as_f64().unwrap() - view / fit).abs() < 1e-9, "{r}");
     }
 }
+
+/// Runs the softras binary: (exit code, stdout, stderr).
+fn softras_code(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).envs(env.iter().copied()).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Usage errors exit 1 like all bad input (help and version 0); an internal error is one line and exit
+/// 101; no panic message ever reaches the user.
+#[test]
+fn exit_codes_are_0_1_or_101_and_no_panic_reaches_the_user() {
+    let (code, _, err) = softras_code(&["fit", "--bogus-flag"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--bogus-flag"), "{err}");
+    let (code, out, _) = softras_code(&["--help"], &[]);
+    assert!(code == Some(0) && out.contains("Usage"), "{out}");
+    let (code, out, _) = softras_code(&["--version"], &[]);
+    assert!(code == Some(0) && out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+    let (code, _, err) = softras_code(&["info"], &[("SOFTRAS_TEST_INTERNAL_PANIC", "1")]);
+    assert_eq!(code, Some(101), "{err}");
+    assert!(err.starts_with("error: internal error: ") && err.contains("report this as a bug") && err.lines().count() == 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // numbers that used to panic or abort in the benchmarks
+    for (args, want) in [
+        (vec!["bench", "viewer", "--fps", "0"], "--fps"),
+        (vec!["bench", "viewer", "--fps", "NaN"], "--fps"),
+        (vec!["bench", "--levels", "3", "--sizes", "1000000"], "--sizes"),
+        (vec!["bench", "--levels", "9", "--sizes", "64"], "--levels"),
+        (vec!["bench", "--reps", "0"], "--reps"),
+    ] {
+        let (code, _, err) = softras_code(&args, &[]);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// A reader that goes away before softras prints (`softras eval a b | head -c0`) ends it quietly.
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    let d = tempdir();
+    let m = d.join("m.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", m.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+        .args(["eval", m.to_str().unwrap(), m.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}

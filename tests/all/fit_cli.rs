@@ -180,3 +180,137 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
     assert!(!ok && err.contains("--num-views"), "{err}");
 }
+
+/// Files the test folder holds whose name contains ".tmp" (left over by an interrupted save).
+fn tmp_files(d: &Path) -> Vec<String> {
+    std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| n.contains(".tmp")).collect()
+}
+
+/// No output may replace an input or another output (after symlinks, `.` and `..`), and every output
+/// folder is checked before the fit starts.
+#[test]
+fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
+    let d = tempdir();
+    let target = d.join("T.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let target_bytes = std::fs::read(&target).unwrap();
+    let pic = d.join("pic.png");
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&pic).unwrap();
+    let pic_bytes = std::fs::read(&pic).unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::os::unix::fs::symlink(&target, d.join("link.obj")).unwrap();
+    let csv = d.join("views.csv");
+    std::fs::write(&csv, "file,distance,elevation,azimuth\npic.png,2.732,0,0\n").unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (t, dotdot, link, pics) = (s(&target), s(&d.join("sub/../T.obj")), s(&d.join("link.obj")), s(&pic));
+    let (o, o2) = (s(&d.join("o.obj")), s(&d.join("o2.obj")));
+    let (sub, view) = (s(&d.join("sub")), format!("{pics}:0:0"));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--target-mesh", &t, "--out", &t], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &dotdot], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &link], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &o, "--report", &t], "--target-mesh"),
+        (vec![&pics, "--out", &pics], "IMAGE"),
+        (vec![&pics, "--out", &o, "--history", &pics], "IMAGE"),
+        (vec![&pics, "--template", &t, "--out", &t], "--template"),
+        (vec!["--views", csv.to_str().unwrap(), "--out", &pics], "--views"),
+        (vec!["--views", csv.to_str().unwrap(), "--out", csv.to_str().unwrap()], "--views"),
+        (vec!["--view", &view, "--out", &pics], "--view"),
+        (vec![&pics, "--out", &o, "--report", &o], "same file"),
+        (vec![&pics, "--out", &o, "--history", &o2, "--report", &o2], "same file"),
+        (vec![&pics, "--out", &o, "--save-masks", &o], "same file"),
+        (vec![&pics, "--out", "/nonexistent/dir/x.obj"], "--out"),
+        (vec![&pics, "--out", &o, "--report", "/nonexistent/dir/r.json"], "--report"),
+        (vec![&pics, "--out", &o, "--history", &sub], "folder"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["fit", "--steps", "5", "--size", "16"];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!err.contains("fitting"), "{extra:?}: the fit started before the check: {err}");
+        assert_eq!(std::fs::read(&target).unwrap(), target_bytes, "{extra:?} changed the target mesh");
+        assert_eq!(std::fs::read(&pic).unwrap(), pic_bytes, "{extra:?} changed the picture");
+        assert!(!Path::new(&o).exists() && !Path::new(&o2).exists(), "{extra:?} wrote an output");
+    }
+    assert!(std::fs::symlink_metadata(d.join("link.obj")).unwrap().file_type().is_symlink());
+    // render: --out or --npy over --mesh, or over each other
+    for extra in [vec!["--out", t.as_str()], vec!["--npy", link.as_str()], vec!["--out", o.as_str(), "--npy", o.as_str()]] {
+        let mut args = vec!["render", "--mesh", &t, "--camera", "2.732,0,0", "--size", "16"];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok && err.starts_with("error: ") && (err.contains("--mesh") || err.contains("same file")), "{extra:?}: {err}");
+        assert_eq!(std::fs::read(&target).unwrap(), target_bytes);
+    }
+    // shape: the output folder must exist
+    let (ok, _, err) = softras(&["shape", "sphere", "/nonexistent/dir/s.obj"]);
+    assert!(!ok && err.starts_with("error: ") && err.contains("/nonexistent/dir"), "{err}");
+    assert!(tmp_files(&d).is_empty(), "{:?}", tmp_files(&d));
+}
+
+/// A symlink at an output path is written through (its target replaced, the link kept).
+#[test]
+fn saving_over_a_symlink_replaces_its_target_and_keeps_the_link() {
+    let d = tempdir();
+    std::fs::create_dir(d.join("real")).unwrap();
+    let (real, link) = (d.join("real/m.obj"), d.join("m.obj"));
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink("real/m.obj", &link).unwrap();
+    let (ok, _, err) = softras(&["shape", "sphere", link.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert!(softras::Mesh::load_obj(&real).is_ok(), "the link's target was not written");
+    // a dangling link: its target is created
+    let (dangling, target) = (d.join("d.obj"), d.join("real/new.obj"));
+    std::os::unix::fs::symlink("real/new.obj", &dangling).unwrap();
+    let (ok, _, err) = softras(&["shape", "sphere", dangling.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink() && softras::Mesh::load_obj(&target).is_ok());
+    assert!(tmp_files(&d).is_empty() && tmp_files(&d.join("real")).is_empty());
+}
+
+/// SIGTERM (and SIGHUP) stop a fit like Ctrl-C: the best mesh is written, exit 1 "interrupted", no
+/// temporary file is left.
+#[test]
+fn sigterm_stops_a_fit_and_writes_the_best_mesh() {
+    use std::io::BufRead;
+    for signal in ["TERM", "HUP"] {
+        let d = tempdir();
+        let out = d.join("x.obj");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+            .args(["fit", "--steps", "100000", "--backend", "cpu", "--size", "16", "--template-level", "1", "--out", out.to_str().unwrap()])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap() > 0 && !line.contains("fitting") {}
+        assert!(line.contains("fitting"), "{line}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let k = std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(k.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?} {rest}");
+        assert!(rest.contains("interrupted"), "SIG{signal}: {rest}");
+        assert!(softras::Mesh::load_obj(&out).is_ok(), "SIG{signal}: no OBJ");
+        assert!(tmp_files(&d).is_empty(), "{:?}", tmp_files(&d));
+    }
+}
+
+/// --history has one row per step whatever --check-every is (the GPU history ring holds 4096 steps).
+#[test]
+fn history_keeps_every_step_with_a_long_check_interval() {
+    let d = tempdir();
+    let hist = d.join("h.csv");
+    let (ok, _, err) = softras(&["fit", "--backend", "gpu", "--steps", "5000", "--check-every", "5000", "--size", "8", "--template-level", "0",
+        "--out", d.join("o.obj").to_str().unwrap(), "--history", hist.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let h = std::fs::read_to_string(&hist).unwrap();
+    assert_eq!(h.lines().count(), 5001, "one history row per step");
+    let steps: Vec<u32> = h.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(steps, (1..=5000).collect::<Vec<_>>());
+}
