@@ -77,14 +77,23 @@ impl FitParams {
         let nonneg = |name: &str, v: f64| {
             if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {v}"))) }
         };
+        let at_most = |name: &str, v: f64, max: f64| {
+            if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {v}"))) }
+        };
         pos("--sigma", self.sigma)?;
+        at_most("--sigma", self.sigma, crate::raster::MAX_SIGMA)?;
         if let Some(s) = self.sigma_end {
             pos("--sigma-end", s)?;
+            at_most("--sigma-end", s, crate::raster::MAX_SIGMA)?;
         }
         pos("--lr", self.lr)?;
+        at_most("--lr", self.lr, 10.0)?;
         nonneg("--lambda-lap", self.lambda_lap)?;
+        at_most("--lambda-lap", self.lambda_lap, 1e6)?;
         nonneg("--lambda-flat", self.lambda_flat)?;
+        at_most("--lambda-flat", self.lambda_flat, 1e6)?;
         pos("--distance", self.distance)?;
+        at_most("--distance", self.distance, crate::camera::MAX_DISTANCE)?;
         if !(self.beta1 >= 0.0 && self.beta1 < 1.0 && self.beta2 >= 0.0 && self.beta2 < 1.0) {
             return Err(Error::invalid("Adam betas must be in [0, 1)"));
         }

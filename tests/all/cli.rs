@@ -157,3 +157,57 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
+
+/// Every number has both bounds, so that the GPU and CPU engines agree on what they accept.
+#[test]
+fn numbers_out_of_range_are_refused_with_both_bounds() {
+    let d = tempdir();
+    let good = d.join("good.obj");
+    std::fs::write(&good, b"v 0 0 0\nv 0.5 0 0\nv 0 0.5 0\nf 1 2 3\n").unwrap();
+    let huge = d.join("huge.obj");
+    std::fs::write(&huge, b"v 0 0 0\nv 1e30 0 0\nv 0 0.5 0\nf 1 2 3\n").unwrap();
+    let (good, huge) = (good.to_str().unwrap(), huge.to_str().unwrap());
+    let out = d.join("o.png");
+    let out = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--mesh", good, "--sigma", "1e39"], "sigma"),
+        (vec!["--mesh", good, "--sigma", "0.5"], "0.1"),
+        (vec!["--mesh", good, "--camera", "1e-300,0,0"], "distance"),
+        (vec!["--mesh", good, "--camera", "1e5,0,0"], "distance"),
+        (vec!["--mesh", good, "--camera", "2,1e300,0"], "elevation"),
+        (vec!["--mesh", good, "--camera", "2,0,-1e7"], "azimuth"),
+        (vec!["--mesh", good, "--view-angle", "1e-30"], "view angle"),
+        (vec!["--mesh", good, "--near", "1e300"], "near"),
+        (vec!["--mesh", huge], "1e6"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["render", "--out", out, "--size", "16"];
+        if !extra.contains(&"--camera") {
+            args.extend(["--camera", "2.732,0,0"]);
+        }
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!std::path::Path::new(out).exists(), "{extra:?} left a file");
+    }
+    let o = d.join("o.obj");
+    let o = o.to_str().unwrap();
+    for (extra, want) in [
+        (vec!["--lr", "100"], "--lr"),
+        (vec!["--lambda-lap", "1e7"], "--lambda-lap"),
+        (vec!["--lambda-flat", "1e300"], "--lambda-flat"),
+        (vec!["--sigma", "1"], "--sigma"),
+        (vec!["--sigma-end", "1"], "--sigma-end"),
+        (vec!["--distance", "1e5"], "--distance"),
+        (vec!["--view-angle", "0.001"], "view angle"),
+        (vec!["--template", huge], "1e6"),
+    ] {
+        let mut args = vec!["fit", "--steps", "5", "--size", "16", "--out", o];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!std::path::Path::new(o).exists(), "{extra:?} wrote an OBJ");
+    }
+}
