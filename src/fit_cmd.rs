@@ -164,6 +164,18 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let (mut engine, _) = softras::raster::make_engine(&a.backend)?;
         let name = format!("{} (rendered)", tm.display());
         let rendered = FitTarget::rendered(engine.as_mut(), &mesh, chosen, size, &name)?;
+        let npix = size as usize * size as usize;
+        let empty = rendered.masks.chunks(npix.max(1)).filter(|m| !m.iter().any(|&v| v > 0.5)).count();
+        if empty == rendered.cameras.len() {
+            return Err(Error::invalid(format!(
+                "--target-mesh {}: the mesh is outside every view (all {empty} rendered silhouettes are empty): \
+                 center it near the origin, or change --distance, --elevations, --azimuths or --view-angle",
+                tm.display()
+            )));
+        }
+        if empty > 0 {
+            eprintln!("warning: --target-mesh {}: {empty} of {} rendered silhouettes are empty", tm.display(), rendered.cameras.len());
+        }
         for c in &rendered.cameras {
             infos.push(ViewInfo { file: name.clone(), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
         }
@@ -357,9 +369,14 @@ pub fn run(a: FitArgs) -> Result<()> {
             if let Some(w) = softras::metrics::watertight_warning(&target_mesh, &tm.display().to_string()) {
                 eprintln!("warning: {w}");
             }
-            let m = softras::metrics::compare(&result, &target_mesh)?;
-            eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
-            report["metrics"] = serde_json::to_value(m).expect("plain data");
+            // the fit is done and written: metrics that cannot be computed are a warning, not a failure
+            match softras::metrics::compare_named(&result, &target_mesh, ["the result", &tm.display().to_string()]) {
+                Ok(m) => {
+                    eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
+                    report["metrics"] = serde_json::to_value(m).expect("plain data");
+                }
+                Err(e) => eprintln!("warning: no 3D metrics in the report: {e}"),
+            }
             report["params"]["target_mesh"] = serde_json::json!(tm.display().to_string());
         }
         softras::error::write_atomic(p, serde_json::to_string_pretty(&report).expect("plain data").as_bytes())?;

@@ -110,7 +110,8 @@ fn eval(a: EvalArgs) -> softras::Result<()> {
             eprintln!("warning: {w}");
         }
     }
-    let m = softras::metrics::compare(&ma, &mb)?;
+    let (na, nb) = (a.a.display().to_string(), a.b.display().to_string());
+    let m = softras::metrics::compare_named(&ma, &mb, [&na, &nb])?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&m).expect("plain data serializes"));
     } else {
@@ -186,6 +187,9 @@ fn render(a: RenderArgs) -> softras::Result<()> {
         softras::output::save_npy(p, &sil, &[s.height as usize, s.width as usize])?;
     }
     let covered = sil.iter().filter(|&&v| v > 0.5).count();
+    if covered == 0 {
+        eprintln!("warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle");
+    }
     eprintln!(
         "rendered {}×{} ({} faces): {covered} pixels with S > 0.5, sum S = {:.3}",
         s.width,

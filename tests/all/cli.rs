@@ -211,3 +211,45 @@ fn numbers_out_of_range_are_refused_with_both_bounds() {
         assert!(!std::path::Path::new(o).exists(), "{extra:?} wrote an OBJ");
     }
 }
+
+/// Empty or degenerate results are errors (or, for a render, a warning), never a silent 1.0 or a fit of
+/// empty masks.
+#[test]
+fn empty_or_degenerate_results_are_reported() {
+    use glam::Vec3;
+    let d = tempdir();
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    // a sphere far outside every view
+    let mut far = softras::shapes::sphere();
+    far.vertices.iter_mut().for_each(|v| *v += Vec3::new(100.0, 0.0, 0.0));
+    far.save_obj(std::path::Path::new(&p("far.obj"))).unwrap();
+    let (ok, _, err) = softras(&["fit", "--target-mesh", &p("far.obj"), "--num-views", "4", "--size", "16", "--steps", "5", "--out", &p("o.obj")]);
+    assert!(!ok && err.starts_with("error: ") && err.contains("outside every view"), "{err}");
+    assert!(!d.join("o.obj").exists());
+    // a render that covers no pixel says so
+    let (ok, _, err) = softras(&["render", "--mesh", &p("far.obj"), "--camera", "2.732,0,0", "--size", "16", "--out", &p("far.png")]);
+    assert!(ok && err.contains("warning") && err.contains("no pixel"), "{err}");
+    // a flat (zero-volume) mesh has no inside: no voxel IoU of 1.0
+    std::fs::write(d.join("flat.obj"), "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 3\nf 2 4 3\n").unwrap();
+    let (ok, out, err) = softras(&["eval", &p("flat.obj"), &p("flat.obj")]);
+    assert!(!ok && err.contains("error: ") && err.contains("flat.obj has no inside"), "{out}{err}");
+    let cube = softras::shapes::cuboid(Vec3::ZERO, Vec3::splat(0.5));
+    cube.save_obj(std::path::Path::new(&p("cube.obj"))).unwrap();
+    let (ok, _, err) = softras(&["eval", &p("cube.obj"), &p("flat.obj")]);
+    assert!(!ok && err.contains("flat.obj") && !err.contains("cube.obj has"), "{err}");
+    // inward-facing (clockwise) closed cubes offset by half a side: IoU ≈ 1/3 like outward ones
+    let mut shifted = softras::shapes::cuboid(Vec3::new(0.5, 0.0, 0.0), Vec3::splat(0.5));
+    shifted.save_obj(std::path::Path::new(&p("shifted.obj"))).unwrap();
+    let mut inward = cube.clone();
+    inward.faces.iter_mut().for_each(|f| f.swap(1, 2));
+    shifted.faces.iter_mut().for_each(|f| f.swap(1, 2));
+    inward.save_obj(std::path::Path::new(&p("in_cube.obj"))).unwrap();
+    shifted.save_obj(std::path::Path::new(&p("in_shifted.obj"))).unwrap();
+    for (a, b) in [("cube.obj", "shifted.obj"), ("in_cube.obj", "in_shifted.obj"), ("cube.obj", "in_shifted.obj")] {
+        let (ok, out, err) = softras(&["eval", &p(a), &p(b), "--json"]);
+        assert!(ok, "{a} {b}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let iou = v["voxel_iou"].as_f64().unwrap();
+        assert!((iou - 1.0 / 3.0).abs() < 0.02, "{a} vs {b}: voxel IoU {iou}");
+    }
+}
