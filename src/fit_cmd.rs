@@ -194,8 +194,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let size = match a.size {
             Some(s) => s,
             None => {
-                let (w, h) = image::image_dimensions(&specs[0].0)
-                    .map_err(|e| Error::invalid(format!("cannot read image {}: {e}", specs[0].0.display())))?;
+                let (w, h) = target::file_image_dimensions(&specs[0].0)?;
                 if w == h && w >= 2 { w } else { 128 }
             }
         };

@@ -73,7 +73,7 @@ impl Mesh {
 
     /// Reads an OBJ file (positions and faces; polygons are triangulated, materials ignored).
     pub fn load_obj(path: &Path) -> Result<Mesh> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::files::read_capped(path)?;
         Self::parse_obj(&bytes).map_err(|msg| Error::Mesh { path: path.to_path_buf(), msg })
     }
 

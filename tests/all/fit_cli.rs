@@ -314,3 +314,70 @@ fn history_keeps_every_step_with_a_long_check_interval() {
     let steps: Vec<u32> = h.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
     assert_eq!(steps, (1..=5000).collect::<Vec<_>>());
 }
+
+/// Runs softras, killing it after `secs` (a hang is a failure): (exit code, stderr).
+fn softras_within(args: &[&str], secs: u64) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed().as_secs() > secs {
+            child.kill().unwrap();
+            panic!("{args:?} hung for {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Only regular files of bounded size are read, and pictures are measured from their header before
+/// they are decoded: a named pipe, a folder, a huge file or a huge picture is an error, never a hang.
+#[test]
+fn inputs_are_regular_files_of_bounded_size() {
+    let d = tempdir();
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    for f in ["fifo.png", "fifo.csv", "fifo.obj"] {
+        assert!(std::process::Command::new("mkfifo").arg(p(f)).status().unwrap().success());
+    }
+    // a 1 GiB + 1 byte file (sparse: it takes no room)
+    std::fs::File::create(d.join("big.obj")).unwrap().set_len((1 << 30) + 1).unwrap();
+    // a picture of 20000×2 pixels: small on disk, beyond the 16384-per-side limit
+    image::GrayImage::from_fn(20000, 2, |x, _| image::Luma([if x % 7 == 0 { 255 } else { 0 }])).save(d.join("wide.png")).unwrap();
+    std::fs::write(d.join("wide.csv"), "file,distance,elevation,azimuth\nwide.png,2.732,0,0\n").unwrap();
+    let good = d.join("good.png");
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&good).unwrap();
+    let good = good.to_str().unwrap().to_string();
+    let (o, dir) = (p("o.obj"), p(""));
+    let fit = |extra: &[&str]| {
+        let mut a = vec!["fit", "--steps", "5", "--out", o.as_str()];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (fit(&[&p("fifo.png")]), "not a regular file"),
+        (fit(&[&dir]), "not a regular file"),
+        (fit(&["--views", &p("fifo.csv")]), "not a regular file"),
+        (fit(&["--view", &format!("{}:0:0", p("fifo.png"))]), "not a regular file"),
+        (fit(&["--target-mesh", &p("fifo.obj")]), "not a regular file"),
+        (fit(&[&good, "--template", &p("fifo.obj")]), "not a regular file"),
+        (fit(&[&good, "--template", &p("big.obj")]), "too large"),
+        (fit(&[&p("wide.png")]), "too large"),
+        (fit(&["--views", &p("wide.csv")]), "too large"),
+        (fit(&["--views", &p("wide.csv"), "--size", "16"]), "too large"),
+        (["render", "--mesh", &p("fifo.obj"), "--camera", "2,0,0", "--out", &p("r.png")].map(String::from).to_vec(), "not a regular file"),
+        (["render", "--mesh", &p("big.obj"), "--camera", "2,0,0", "--out", &p("r.png")].map(String::from).to_vec(), "too large"),
+        (["eval", &p("fifo.obj"), &p("fifo.obj")].map(String::from).to_vec(), "not a regular file"),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, err) = softras_within(&args, 60);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.contains("error: ") && err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(!Path::new(&o).exists());
+    }
+}
