@@ -86,6 +86,10 @@ fn validate(a: &BenchArgs) -> softras::Result<()> {
     if !(a.cpu_budget.is_finite() && a.cpu_budget >= 0.0) {
         return Err(Error::invalid(format!("--cpu-budget must be finite and ≥ 0, got {}", a.cpu_budget)));
     }
+    // the raster table keeps per pixel a target and ∂L/∂S (f64), the CPU forward pass (2 × f64) and
+    // ∂L/∂S in f32, whichever engine is timed
+    let largest = a.sizes.iter().map(|&s| s as u64 * s as u64).max().unwrap_or(0);
+    softras::files::check_memory(largest * 36, &format!("an image of {}²", (largest as f64).sqrt()), "--sizes")?;
     Ok(())
 }
 

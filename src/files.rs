@@ -202,3 +202,31 @@ fn is_view_png(p: &Path) -> bool {
     let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     n.strip_prefix("view_").and_then(|r| r.strip_suffix(".png")).is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
 }
+
+/// Host memory softras lets one command plan for: half of the machine's (MemTotal of /proc/meminfo;
+/// 8 GB assumed where it cannot be read).
+pub fn memory_budget() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("MemTotal:"))?.to_string();
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb.saturating_mul(1024))
+        })
+        .unwrap_or(8 << 30);
+    total / 2
+}
+
+/// Refuses a plan of `bytes` of host memory beyond [`memory_budget`]; `lower` says which flags to lower.
+pub fn check_memory(bytes: u64, what: &str, lower: &str) -> Result<()> {
+    let budget = memory_budget();
+    if bytes > budget {
+        let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+        return Err(Error::invalid(format!(
+            "{what} would need about {:.1} GiB of memory, more than the {:.1} GiB allowed (half of this machine's): lower {lower}",
+            gb(bytes),
+            gb(budget)
+        )));
+    }
+    Ok(())
+}

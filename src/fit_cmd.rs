@@ -121,6 +121,25 @@ pub struct ViewInfo {
     pub azimuth: f64,
 }
 
+/// Most views a fit takes.
+pub const MAX_VIEWS: usize = 10_000;
+/// Host bytes per pixel of each view while fitting on the GPU: the target mask (f32), the rendered
+/// target and its clamped copy (f32 each, --target-mesh) and the final silhouettes read back (f32).
+const GPU_HOST_BYTES_PER_PIXEL: u64 = 16;
+/// The same on the CPU engine, which also keeps per pixel the masks in f64, the forward pass's log T
+/// and S (f64 each) and ∂L/∂S (f64): see fit::cpu and raster::cpu.
+const CPU_BYTES_PER_PIXEL: u64 = 48;
+
+/// Refuses, before any allocation, a fit whose views × size² would not fit in memory.
+fn check_fit_memory(views: usize, size: u32, backend: &str) -> Result<()> {
+    if views > MAX_VIEWS {
+        return Err(Error::invalid(format!("{views} views: at most {MAX_VIEWS} are fitted (lower --num-views or give fewer views)")));
+    }
+    let per = if backend == "cpu" { CPU_BYTES_PER_PIXEL } else { GPU_HOST_BYTES_PER_PIXEL };
+    let bytes = (views as u64).saturating_mul(size as u64 * size as u64).saturating_mul(per);
+    softras::files::check_memory(bytes, &format!("{views} view(s) at {size}² on the {} engine", if backend == "cpu" { "CPU" } else { "GPU" }), "--size or --num-views")
+}
+
 /// Parses IMG:ELEV:AZIM (the path may itself contain colons).
 fn parse_view(s: &str) -> Result<(PathBuf, f64, f64)> {
     let mut it = s.rsplitn(3, ':');
@@ -160,6 +179,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         params.size = size;
         let all = target_cameras(a)?;
         let keep = fit::keep_views(all.len(), a.num_views.unwrap_or(all.len()))?;
+        check_fit_memory(keep.len(), size, &a.backend)?;
         let chosen: Vec<Camera> = keep.iter().map(|&i| all[i]).collect();
         let (mut engine, _) = softras::raster::make_engine(&a.backend)?;
         let name = format!("{} (rendered)", tm.display());
@@ -183,6 +203,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     } else if specs.is_empty() {
         let size = a.size.unwrap_or(128);
         params.size = size;
+        check_fit_memory(1, size, &a.backend)?;
         let (mask, name) = match &a.image {
             Some(p) => (target::load_picture(p, size, polarity)?, p.display().to_string()),
             None => (target::picture_from_bytes(DEFAULT_TARGET, size, polarity, DEFAULT_TARGET_NAME)?, DEFAULT_TARGET_NAME.to_string()),
@@ -199,6 +220,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             }
         };
         params.size = size;
+        check_fit_memory(specs.len(), size, &a.backend)?;
         for (file, d, el, az) in &specs {
             let m = target::load_view(file, size)?;
             masks.extend_from_slice(&m.values);
@@ -215,6 +237,9 @@ fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {
     let az: Vec<f64> = a.azimuths.clone().unwrap_or_else(|| (0..24).map(|k| -15.0 * k as f64).collect());
     if a.elevations.is_empty() || az.is_empty() {
         return Err(Error::invalid("--elevations and --azimuths need at least one value each"));
+    }
+    if a.elevations.len().saturating_mul(az.len()) > 100 * MAX_VIEWS {
+        return Err(Error::invalid(format!("--elevations × --azimuths make more than {} cameras", 100 * MAX_VIEWS)));
     }
     let mut out = Vec::new();
     for &el in &a.elevations {
@@ -241,7 +266,10 @@ pub fn template(a: &FitArgs, params: &FitParams) -> Result<Mesh> {
 /// Builds the engine for --backend.
 pub fn engine(backend: &str, template: &Mesh, t: &FitTarget, p: &FitParams) -> Result<Box<dyn Fitter>> {
     let gpu = |ctx| -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::gpu::GpuFitter::new(ctx, template, t, p)?)) };
-    let cpu = || -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::cpu::CpuFitter::new(template, t, p)?)) };
+    let cpu = || -> Result<Box<dyn Fitter>> {
+        check_fit_memory(t.cameras.len(), t.size, "cpu")?;
+        Ok(Box::new(fit::cpu::CpuFitter::new(template, t, p)?))
+    };
     match backend {
         "gpu" => gpu(softras::raster::gpu::GpuContext::shared()?),
         "cpu" => cpu(),

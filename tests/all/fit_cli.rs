@@ -381,3 +381,27 @@ fn inputs_are_regular_files_of_bounded_size() {
         assert!(!Path::new(&o).exists());
     }
 }
+
+/// A fit whose views × size² would not fit in half of the machine's memory is refused before any
+/// allocation, naming --size and --num-views; so is a fit of more than 10000 views.
+#[test]
+fn memory_and_views_are_bounded_before_any_allocation() {
+    let d = tempdir();
+    let target = d.join("T.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (t, o) = (target.to_str().unwrap().to_string(), d.join("o.obj").to_str().unwrap().to_string());
+    for backend in ["cpu", "gpu", "auto"] {
+        // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.5 TB)
+        let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--backend", backend, "--size", "16384", "--out", &o], 60);
+        assert_eq!(code, Some(1), "{backend}: {err}");
+        assert!(err.starts_with("error: ") && err.contains("--size") && err.contains("--num-views") && err.contains("GiB"), "{backend}: {err}");
+    }
+    let elevations: Vec<String> = (0..101).map(|k| format!("{}", k as f64 * 0.5 - 25.0)).collect();
+    let azimuths: Vec<String> = (0..100).map(|k| format!("{}", -(k as f64) * 3.0)).collect();
+    let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--elevations", &elevations.join(","), "--azimuths", &azimuths.join(","),
+        "--size", "8", "--out", &o], 60);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("10000") && err.contains("--num-views"), "{err}");
+    assert!(!Path::new(&o).exists());
+}
