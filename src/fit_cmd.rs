@@ -294,9 +294,10 @@ fn save_pngs(dir: &Path, values: &[f32], size: u32, infos: &[ViewInfo]) -> Resul
 }
 
 /// Refuses, before any work, an output that is one of the inputs or another output, and an output
-/// whose folder is missing or not writable. `extra` adds the command's own outputs (the viewer's
-/// --screenshot).
-pub fn check_files(a: &FitArgs, extra: &[(&str, Option<&Path>)]) -> Result<()> {
+/// whose folder is missing or not writable. `fit_outputs`: the command writes --out, --report, --history
+/// and the --save-* folders (`fit`; the viewer does not); `extra` adds the command's own outputs (the
+/// viewer's --screenshot).
+pub fn check_files(a: &FitArgs, fit_outputs: bool, extra: &[(&str, Option<&Path>)]) -> Result<()> {
     let mut f = softras::files::Files::new();
     f.input("IMAGE", a.image.as_deref()).input("--views", a.views_csv.as_deref());
     f.input("--target-mesh", a.target_mesh.as_deref()).input("--template", a.template.as_deref());
@@ -311,8 +312,10 @@ pub fn check_files(a: &FitArgs, extra: &[(&str, Option<&Path>)]) -> Result<()> {
             f.input("a view of --views", Some(&v.file));
         }
     }
-    f.output("--out", Some(&a.out)).output("--report", a.report.as_deref()).output("--history", a.history.as_deref());
-    f.output_dir("--save-silhouettes", a.save_silhouettes.as_deref()).output_dir("--save-masks", a.save_masks.as_deref());
+    if fit_outputs {
+        f.output("--out", Some(&a.out)).output("--report", a.report.as_deref()).output("--history", a.history.as_deref());
+        f.output_dir("--save-silhouettes", a.save_silhouettes.as_deref()).output_dir("--save-masks", a.save_masks.as_deref());
+    }
     for (flag, p) in extra {
         f.output(flag, *p);
     }
@@ -320,7 +323,7 @@ pub fn check_files(a: &FitArgs, extra: &[(&str, Option<&Path>)]) -> Result<()> {
 }
 
 pub fn run(a: FitArgs) -> Result<()> {
-    check_files(&a, &[])?;
+    check_files(&a, true, &[])?;
     let mut params = a.params();
     // validate everything we can before touching files or the GPU
     params.validate()?;

@@ -69,7 +69,7 @@ fn view(a: ViewArgs) -> softras::Result<()> {
              without a window, or use xvfb-run",
         ));
     }
-    fit_cmd::check_files(&a.fit, &[("--screenshot", a.screenshot.as_deref())])?;
+    fit_cmd::check_files(&a.fit, false, &[("--screenshot", a.screenshot.as_deref())])?;
     let mut params = a.fit.params();
     params.validate()?;
     let (target, _) = fit_cmd::load_targets(&a.fit, &mut params)?;
