@@ -126,9 +126,10 @@ pub const MAX_VIEWS: usize = 10_000;
 /// Host bytes per pixel of each view while fitting on the GPU: the target mask (f32), the rendered
 /// target and its clamped copy (f32 each, --target-mesh) and the final silhouettes read back (f32).
 const GPU_HOST_BYTES_PER_PIXEL: u64 = 16;
-/// The same on the CPU engine, which also keeps per pixel the masks in f64, the forward pass's log T
-/// and S (f64 each) and ∂L/∂S (f64): see fit::cpu and raster::cpu.
-const CPU_BYTES_PER_PIXEL: u64 = 48;
+/// The same on the CPU engine: the target mask (f32) and the engine's copy in f64, and during a step the
+/// forward pass's log T and S and ∂L/∂S (f64 each), see fit::cpu and raster::cpu; the final
+/// silhouettes (f32).
+const CPU_BYTES_PER_PIXEL: u64 = 40;
 
 /// Refuses, before any allocation, a fit whose views × size² would not fit in memory.
 fn check_fit_memory(views: usize, size: u32, backend: &str) -> Result<()> {

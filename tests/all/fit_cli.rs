@@ -392,7 +392,7 @@ fn memory_and_views_are_bounded_before_any_allocation() {
     assert!(ok, "{err}");
     let (t, o) = (target.to_str().unwrap().to_string(), d.join("o.obj").to_str().unwrap().to_string());
     for backend in ["cpu", "gpu", "auto"] {
-        // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.5 TB)
+        // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.3 TB)
         let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--backend", backend, "--size", "16384", "--out", &o], 60);
         assert_eq!(code, Some(1), "{backend}: {err}");
         assert!(err.starts_with("error: ") && err.contains("--size") && err.contains("--num-views") && err.contains("GiB"), "{backend}: {err}");
