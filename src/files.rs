@@ -128,7 +128,7 @@ impl Files {
             let r = if *is_dir { resolve_dir(p, flag)? } else { resolve(p).map_err(|e| Error::invalid(format!("{flag} {}: {e}", p.display())))? };
             for (iflag, ip, ir) in &inputs {
                 let Some(ir) = ir else { continue };
-                let clash = *ir == r || (*is_dir && ir.parent() == Some(r.as_path()) && is_view_png(ir));
+                let clash = *ir == r || same_inode(ir, &r) || (*is_dir && ir.parent() == Some(r.as_path()) && is_view_png(ir));
                 if clash {
                     return Err(Error::invalid(format!(
                         "{flag} {} would overwrite the input {iflag} {}: choose another output path",
@@ -196,6 +196,21 @@ fn resolve_dir(p: &Path, flag: &str) -> Result<PathBuf> {
             _ => return Err(Error::invalid(format!("{flag} {}: no existing folder above it", p.display()))),
         }
     }
+}
+
+/// Two existing paths naming one file (a hard link).
+#[cfg(unix)]
+fn same_inode(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.is_file() && x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &Path, _: &Path) -> bool {
+    false
 }
 
 fn is_view_png(p: &Path) -> bool {

@@ -200,16 +200,18 @@ fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
     let pic_bytes = std::fs::read(&pic).unwrap();
     std::fs::create_dir(d.join("sub")).unwrap();
     std::os::unix::fs::symlink(&target, d.join("link.obj")).unwrap();
+    std::fs::hard_link(&target, d.join("hard.obj")).unwrap();
     let csv = d.join("views.csv");
     std::fs::write(&csv, "file,distance,elevation,azimuth\npic.png,2.732,0,0\n").unwrap();
     let s = |p: &Path| p.to_str().unwrap().to_string();
     let (t, dotdot, link, pics) = (s(&target), s(&d.join("sub/../T.obj")), s(&d.join("link.obj")), s(&pic));
     let (o, o2) = (s(&d.join("o.obj")), s(&d.join("o2.obj")));
-    let (sub, view) = (s(&d.join("sub")), format!("{pics}:0:0"));
+    let (sub, view, hard) = (s(&d.join("sub")), format!("{pics}:0:0"), s(&d.join("hard.obj")));
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--target-mesh", &t, "--out", &t], "--target-mesh"),
         (vec!["--target-mesh", &t, "--out", &dotdot], "--target-mesh"),
         (vec!["--target-mesh", &t, "--out", &link], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &hard], "--target-mesh"),
         (vec!["--target-mesh", &t, "--out", &o, "--report", &t], "--target-mesh"),
         (vec![&pics, "--out", &pics], "IMAGE"),
         (vec![&pics, "--out", &o, "--history", &pics], "IMAGE"),
