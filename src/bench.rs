@@ -61,7 +61,40 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> softras::Result<()>) -> softras
     Ok(t[t.len() / 2])
 }
 
+/// Checks every number before any allocation or GPU work.
+fn validate(a: &BenchArgs) -> softras::Result<()> {
+    use softras::Error;
+    if !(a.fps.is_finite() && (1.0..=1000.0).contains(&a.fps)) {
+        return Err(Error::invalid(format!("--fps must be a number in [1, 1000], got {}", a.fps)));
+    }
+    let max = softras::raster::MAX_IMAGE_SIZE;
+    if a.sizes.is_empty() || a.levels.is_empty() {
+        return Err(Error::invalid("--sizes and --levels need at least one value each"));
+    }
+    if let Some(s) = a.sizes.iter().find(|&&s| !(2..=max).contains(&s)) {
+        return Err(Error::invalid(format!("--sizes: {s} is out of range 2..={max}")));
+    }
+    if let Some(l) = a.levels.iter().find(|&&l| l > softras::mesh::MAX_ICOSPHERE_LEVEL) {
+        return Err(Error::invalid(format!("--levels: {l} is out of range 0..={}", softras::mesh::MAX_ICOSPHERE_LEVEL)));
+    }
+    if !(1..=1000).contains(&a.reps) {
+        return Err(Error::invalid(format!("--reps must be in 1..=1000, got {}", a.reps)));
+    }
+    if a.fit_steps == 0 || a.viewer_steps == 0 {
+        return Err(Error::invalid("--fit-steps and --viewer-steps must be at least 1"));
+    }
+    if !(a.cpu_budget.is_finite() && a.cpu_budget >= 0.0) {
+        return Err(Error::invalid(format!("--cpu-budget must be finite and ≥ 0, got {}", a.cpu_budget)));
+    }
+    // the raster table keeps per pixel a target and ∂L/∂S (f64), the CPU forward pass (2 × f64) and
+    // ∂L/∂S in f32, whichever engine is timed
+    let largest = a.sizes.iter().map(|&s| s as u64 * s as u64).max().unwrap_or(0);
+    softras::files::check_memory(largest * 36, &format!("an image of {}²", (largest as f64).sqrt()), "--sizes")?;
+    Ok(())
+}
+
 pub fn run(a: BenchArgs) -> softras::Result<()> {
+    validate(&a)?;
     if a.what == "viewer" {
         return run_viewer(&a);
     }

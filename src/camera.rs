@@ -15,6 +15,14 @@ pub struct Camera {
     pub view_angle: f64,
 }
 
+/// Accepted camera distances: nearer, or farther, the f32 projection loses the picture.
+pub const MIN_DISTANCE: f64 = 1e-3;
+pub const MAX_DISTANCE: f64 = 1e4;
+/// Largest |elevation| and |azimuth| in degrees (beyond, f64 degrees lose their fraction).
+pub const MAX_ANGLE: f64 = 1e6;
+/// Smallest half field of view in degrees.
+pub const MIN_VIEW_ANGLE: f64 = 0.01;
+
 /// Below this norm of up × z the eye is taken to be on the Y axis (elevation ±90°) and up becomes +Z.
 const POLE_EPS: f64 = 1e-9;
 
@@ -26,15 +34,21 @@ impl Camera {
     }
 
     pub fn validate(&self) -> Result<()> {
-        if !(self.distance.is_finite() && self.distance > 0.0) {
-            return Err(Error::invalid(format!("camera distance must be finite and > 0, got {}", self.distance)));
-        }
-        if !self.elevation.is_finite() || !self.azimuth.is_finite() {
-            return Err(Error::invalid("camera elevation and azimuth must be finite"));
-        }
-        if !(self.view_angle > 0.0 && self.view_angle < 90.0) {
+        if !(self.distance.is_finite() && (MIN_DISTANCE..=MAX_DISTANCE).contains(&self.distance)) {
             return Err(Error::invalid(format!(
-                "view angle (half field of view) must be in (0, 90) degrees, got {}",
+                "camera distance must be in [{MIN_DISTANCE}, {MAX_DISTANCE}], got {}",
+                self.distance
+            )));
+        }
+        if !(self.elevation.abs() <= MAX_ANGLE && self.azimuth.abs() <= MAX_ANGLE) {
+            return Err(Error::invalid(format!(
+                "camera elevation and azimuth must be finite degrees in [−{MAX_ANGLE}, {MAX_ANGLE}], got {} and {}",
+                self.elevation, self.azimuth
+            )));
+        }
+        if !(self.view_angle >= MIN_VIEW_ANGLE && self.view_angle < 90.0) {
+            return Err(Error::invalid(format!(
+                "view angle (half field of view) must be in [{MIN_VIEW_ANGLE}, 90) degrees, got {}",
                 self.view_angle
             )));
         }

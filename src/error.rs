@@ -30,9 +30,25 @@ impl Error {
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed over
-/// the destination, so an error never leaves a partial file behind.
+/// the destination and the folder synced, so an error never leaves a partial file (nor the temporary
+/// one) behind. A symlink at `path` is written through: its target is replaced and the link kept.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    // follow a symlink to the file it names (it may not exist yet)
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path).map_err(|e| Error::io(&path, e))?;
+                path = match path.parent() {
+                    Some(d) => d.join(target),
+                    None => target,
+                };
+            }
+            _ => break,
+        }
+    }
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -41,14 +57,24 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .ok_or_else(|| Error::invalid(format!("{} is not a file path", path.display())))?;
     let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let mut created = false;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        created = true;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        created = false;
+        // make the rename itself durable (best effort: the file is in place either way)
+        let _ = std::fs::File::open(&dir).and_then(|d| d.sync_all());
+        Ok(())
     })();
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
+        if created {
+            let _ = std::fs::remove_file(&tmp);
+        }
         return Err(Error::io(path, e));
     }
     Ok(())

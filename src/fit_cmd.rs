@@ -131,6 +131,26 @@ pub struct ViewInfo {
     pub azimuth: f64,
 }
 
+/// Most views a fit takes.
+pub const MAX_VIEWS: usize = 10_000;
+/// Host bytes per pixel of each view while fitting on the GPU: the target mask (f32), the rendered
+/// target and its clamped copy (f32 each, --target-mesh) and the final silhouettes read back (f32).
+const GPU_HOST_BYTES_PER_PIXEL: u64 = 16;
+/// The same on the CPU engine: the target mask (f32) and the engine's copy in f64, and during a step the
+/// forward pass's log T and S and ∂L/∂S (f64 each), see fit::cpu and raster::cpu; the final
+/// silhouettes (f32).
+const CPU_BYTES_PER_PIXEL: u64 = 40;
+
+/// Refuses, before any allocation, a fit whose views × size² would not fit in memory.
+fn check_fit_memory(views: usize, size: u32, backend: &str) -> Result<()> {
+    if views > MAX_VIEWS {
+        return Err(Error::invalid(format!("{views} views: at most {MAX_VIEWS} are fitted (lower --num-views or give fewer views)")));
+    }
+    let per = if backend == "cpu" { CPU_BYTES_PER_PIXEL } else { GPU_HOST_BYTES_PER_PIXEL };
+    let bytes = (views as u64).saturating_mul(size as u64 * size as u64).saturating_mul(per);
+    softras::files::check_memory(bytes, &format!("{views} view(s) at {size}² on the {} engine", if backend == "cpu" { "CPU" } else { "GPU" }), "--size or --num-views")
+}
+
 /// Parses IMG:ELEV:AZIM (the path may itself contain colons).
 fn parse_view(s: &str) -> Result<(PathBuf, f64, f64)> {
     let mut it = s.rsplitn(3, ':');
@@ -170,10 +190,23 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         params.size = size;
         let all = target_cameras(a)?;
         let keep = fit::keep_views(all.len(), a.num_views.unwrap_or(all.len()))?;
+        check_fit_memory(keep.len(), size, &a.backend)?;
         let chosen: Vec<Camera> = keep.iter().map(|&i| all[i]).collect();
         let (mut engine, _) = softras::raster::make_engine(&a.backend)?;
         let name = format!("{} (rendered)", tm.display());
         let rendered = FitTarget::rendered(engine.as_mut(), &mesh, chosen, size, &name)?;
+        let npix = size as usize * size as usize;
+        let empty = rendered.masks.chunks(npix.max(1)).filter(|m| !m.iter().any(|&v| v > 0.5)).count();
+        if empty == rendered.cameras.len() {
+            return Err(Error::invalid(format!(
+                "--target-mesh {}: the mesh is outside every view (all {empty} rendered silhouettes are empty): \
+                 center it near the origin, or change --distance, --elevations, --azimuths or --view-angle",
+                tm.display()
+            )));
+        }
+        if empty > 0 {
+            eprintln!("warning: --target-mesh {}: {empty} of {} rendered silhouettes are empty", tm.display(), rendered.cameras.len());
+        }
         for c in &rendered.cameras {
             infos.push(ViewInfo { file: name.clone(), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
         }
@@ -181,6 +214,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     } else if specs.is_empty() {
         let size = a.size.unwrap_or(128);
         params.size = size;
+        check_fit_memory(1, size, &a.backend)?;
         let (mask, name) = match &a.image {
             Some(p) => (target::load_picture(p, size, polarity)?, p.display().to_string()),
             None => (target::picture_from_bytes(DEFAULT_TARGET, size, polarity, DEFAULT_TARGET_NAME)?, DEFAULT_TARGET_NAME.to_string()),
@@ -192,12 +226,12 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let size = match a.size {
             Some(s) => s,
             None => {
-                let (w, h) = image::image_dimensions(&specs[0].0)
-                    .map_err(|e| Error::invalid(format!("cannot read image {}: {e}", specs[0].0.display())))?;
+                let (w, h) = target::file_image_dimensions(&specs[0].0)?;
                 if w == h && w >= 2 { w } else { 128 }
             }
         };
         params.size = size;
+        check_fit_memory(specs.len(), size, &a.backend)?;
         for (file, d, el, az) in &specs {
             let m = target::load_view(file, size)?;
             masks.extend_from_slice(&m.values);
@@ -215,6 +249,9 @@ fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {
     let az: Vec<f64> = a.azimuths.clone().unwrap_or_else(|| (0..24).map(|k| -15.0 * k as f64).collect());
     if a.elevations.is_empty() || az.is_empty() {
         return Err(Error::invalid("--elevations and --azimuths need at least one value each"));
+    }
+    if a.elevations.len().saturating_mul(az.len()) > 100 * MAX_VIEWS {
+        return Err(Error::invalid(format!("--elevations × --azimuths make more than {} cameras", 100 * MAX_VIEWS)));
     }
     let mut out = Vec::new();
     for &el in &a.elevations {
@@ -243,7 +280,10 @@ pub fn template(a: &FitArgs, params: &FitParams, target: &FitTarget) -> Result<M
 /// Builds the engine for --backend.
 pub fn engine(backend: &str, template: &Mesh, t: &FitTarget, p: &FitParams) -> Result<Box<dyn Fitter>> {
     let gpu = |ctx| -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::gpu::GpuFitter::new(ctx, template, t, p)?)) };
-    let cpu = || -> Result<Box<dyn Fitter>> { Ok(Box::new(fit::cpu::CpuFitter::new(template, t, p)?)) };
+    let cpu = || -> Result<Box<dyn Fitter>> {
+        check_fit_memory(t.cameras.len(), t.size, "cpu")?;
+        Ok(Box::new(fit::cpu::CpuFitter::new(template, t, p)?))
+    };
     match backend {
         "gpu" => gpu(softras::raster::gpu::GpuContext::shared()?),
         "cpu" => cpu(),
@@ -267,7 +307,37 @@ fn save_pngs(dir: &Path, values: &[f32], size: u32, infos: &[ViewInfo]) -> Resul
     Ok(())
 }
 
+/// Refuses, before any work, an output that is one of the inputs or another output, and an output
+/// whose folder is missing or not writable. `fit_outputs`: the command writes --out, --report, --history
+/// and the --save-* folders (`fit`; the viewer does not); `extra` adds the command's own outputs (the
+/// viewer's --screenshot).
+pub fn check_files(a: &FitArgs, fit_outputs: bool, extra: &[(&str, Option<&Path>)]) -> Result<()> {
+    let mut f = softras::files::Files::new();
+    f.input("IMAGE", a.image.as_deref()).input("--views", a.views_csv.as_deref());
+    f.input("--target-mesh", a.target_mesh.as_deref()).input("--template", a.template.as_deref());
+    for v in &a.views {
+        if let Ok((file, _, _)) = parse_view(v) {
+            f.input("--view", Some(&file));
+        }
+    }
+    if let Some(csv) = &a.views_csv {
+        // its errors are reported when the targets are loaded
+        for v in target::load_views_csv(csv).unwrap_or_default() {
+            f.input("a view of --views", Some(&v.file));
+        }
+    }
+    if fit_outputs {
+        f.output("--out", Some(&a.out)).output("--report", a.report.as_deref()).output("--history", a.history.as_deref());
+        f.output_dir("--save-silhouettes", a.save_silhouettes.as_deref()).output_dir("--save-masks", a.save_masks.as_deref());
+    }
+    for (flag, p) in extra {
+        f.output(flag, *p);
+    }
+    f.check()
+}
+
 pub fn run(a: FitArgs) -> Result<()> {
+    check_files(&a, true, &[])?;
     let mut params = a.params();
     // validate everything we can before touching files or the GPU
     params.validate()?;
@@ -275,6 +345,13 @@ pub fn run(a: FitArgs) -> Result<()> {
     params.validate()?;
     let template = template(&a, &params, &target)?;
     let mut fitter = engine(&a.backend, &template, &target, &params)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Ctrl-C, SIGTERM and SIGHUP (ctrlc's `termination` feature) stop the fit, which writes the best
+        // mesh; a second handler cannot be installed (tests call run twice): ignore that error
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
     eprintln!(
         "fitting {} view(s) at {}² with {} ({} vertices, {} faces), {} steps",
         infos.len(),
@@ -284,12 +361,6 @@ pub fn run(a: FitArgs) -> Result<()> {
         template.faces.len(),
         params.steps
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        // a second handler cannot be installed (tests call run twice): ignore that error
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
     let bar = indicatif::ProgressBar::new(params.steps as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}]")
@@ -342,9 +413,14 @@ pub fn run(a: FitArgs) -> Result<()> {
             if let Some(w) = softras::metrics::watertight_warning(&target_mesh, &tm.display().to_string()) {
                 eprintln!("warning: {w}");
             }
-            let m = softras::metrics::compare(&result, &target_mesh)?;
-            eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
-            report["metrics"] = serde_json::to_value(m).expect("plain data");
+            // the fit is done and written: metrics that cannot be computed are a warning, not a failure
+            match softras::metrics::compare_named(&result, &target_mesh, ["the result", &tm.display().to_string()]) {
+                Ok(m) => {
+                    eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
+                    report["metrics"] = serde_json::to_value(m).expect("plain data");
+                }
+                Err(e) => eprintln!("warning: no 3D metrics in the report: {e}"),
+            }
             report["params"]["target_mesh"] = serde_json::json!(tm.display().to_string());
         }
         softras::error::write_atomic(p, serde_json::to_string_pretty(&report).expect("plain data").as_bytes())?;

@@ -3,6 +3,7 @@
 //! This crate root has no Bevy in it; the viewer lives behind the `gui` feature.
 pub mod camera;
 pub mod error;
+pub mod files;
 pub mod fit;
 pub mod mesh;
 pub mod metrics;

@@ -69,6 +69,7 @@ fn view(a: ViewArgs) -> softras::Result<()> {
              without a window, or use xvfb-run",
         ));
     }
+    fit_cmd::check_files(&a.fit, false, &[("--screenshot", a.screenshot.as_deref())])?;
     let mut params = a.fit.params();
     params.validate()?;
     let (target, _) = fit_cmd::load_targets(&a.fit, &mut params)?;
@@ -113,7 +114,8 @@ fn eval(a: EvalArgs) -> softras::Result<()> {
             eprintln!("warning: {w}");
         }
     }
-    let m = softras::metrics::compare(&ma, &mb)?;
+    let (na, nb) = (a.a.display().to_string(), a.b.display().to_string());
+    let m = softras::metrics::compare_named(&ma, &mb, [&na, &nb])?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&m).expect("plain data serializes"));
     } else {
@@ -165,6 +167,7 @@ struct RenderArgs {
 }
 
 fn render(a: RenderArgs) -> softras::Result<()> {
+    softras::files::Files::new().input("--mesh", a.mesh.as_deref()).output("--out", a.out.as_deref()).output("--npy", a.npy.as_deref()).check()?;
     let mesh = match (&a.mesh, a.icosphere, &a.shape) {
         (Some(p), _, _) => Mesh::load_obj(p)?,
         (None, Some(l), _) => Mesh::icosphere(l)?,
@@ -188,6 +191,9 @@ fn render(a: RenderArgs) -> softras::Result<()> {
         softras::output::save_npy(p, &sil, &[s.height as usize, s.width as usize])?;
     }
     let covered = sil.iter().filter(|&&v| v > 0.5).count();
+    if covered == 0 {
+        eprintln!("warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle");
+    }
     eprintln!(
         "rendered {}×{} ({} faces): {covered} pixels with S > 0.5, sum S = {:.3}",
         s.width,
@@ -210,8 +216,61 @@ fn info() -> softras::Result<()> {
     Ok(())
 }
 
+/// The message of the last panic, kept by the panic hook for [`main`]'s one-line report.
+static PANIC_MESSAGE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Replaces Rust's panic report: the message is kept (and printed by `main` as one `error:` line) so that
+/// a panic caught on purpose (a decoder bug turned into an error) prints nothing.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let msg = payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into());
+        let msg = match info.location() {
+            Some(l) => format!("{msg} at {}:{}", l.file(), l.line()),
+            None => msg,
+        };
+        let thread = std::thread::current();
+        if thread.name() != Some("main") {
+            // threads of our own report through the main thread (scoped threads re-panic there); say it anyway
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: internal error in thread {}: {msg} (please report this as a bug)", thread.name().unwrap_or("unnamed"));
+        }
+        if let Ok(mut m) = PANIC_MESSAGE.lock() {
+            *m = Some(msg);
+        }
+    }));
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    install_panic_hook();
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(_) => {
+            use std::io::Write;
+            let msg = PANIC_MESSAGE.lock().ok().and_then(|m| m.clone()).unwrap_or_default();
+            // a reader that went away (`softras eval a b | head -c0`): nothing more to say
+            if msg.contains("failed printing to stdout") {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: internal error: {msg} (please report this as a bug)");
+            ExitCode::from(101)
+        }
+    }
+}
+
+fn run() -> ExitCode {
+    if std::env::var_os("SOFTRAS_TEST_INTERNAL_PANIC").is_some() {
+        // for the test of the panic report only
+        panic!("SOFTRAS_TEST_INTERNAL_PANIC is set");
+    }
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; every usage error is bad input: exit 1
+            let _ = e.print();
+            return if e.exit_code() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+    };
     let cmd = cli.cmd.unwrap_or_else(|| match Cli::parse_from(["softras", "view"]).cmd {
         Some(c) => c,
         None => unreachable!("\"view\" parses to the view command"),
@@ -228,14 +287,15 @@ fn main() -> ExitCode {
         Command::Eval(a) => eval(a),
         Command::Shape { name, out } => softras::shapes::by_name(&name)
             .ok_or_else(|| softras::Error::invalid(format!("unknown shape {name:?} (one of {})", softras::shapes::ALL_NAMES.join(", "))))
-            .and_then(|m| m.save_obj(&out)),
+            .and_then(|m| softras::files::Files::new().output("OUT", Some(&out)).check().and_then(|_| m.save_obj(&out))),
         Command::Info => info(),
         Command::Bench(a) => bench::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }

@@ -20,6 +20,9 @@ pub struct VertexFaces {
     pub entries: Vec<u32>,
 }
 
+/// Largest accepted |coordinate| of a vertex (the f32 GPU engine loses larger ones).
+pub const MAX_COORDINATE: f32 = 1e6;
+
 /// Largest icosphere level: level 6 has 40 962 vertices and 81 920 faces.
 pub const MAX_ICOSPHERE_LEVEL: u32 = 6;
 
@@ -70,7 +73,7 @@ impl Mesh {
 
     /// Reads an OBJ file (positions and faces; polygons are triangulated, materials ignored).
     pub fn load_obj(path: &Path) -> Result<Mesh> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::files::read_capped(path)?;
         Self::parse_obj(&bytes).map_err(|msg| Error::Mesh { path: path.to_path_buf(), msg })
     }
 
@@ -117,6 +120,9 @@ impl Mesh {
         }
         if let Some((i, v)) = self.vertices.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(format!("vertex {} has a non-finite coordinate {v}", i + 1));
+        }
+        if let Some((i, v)) = self.vertices.iter().enumerate().find(|(_, v)| v.abs().max_element() > MAX_COORDINATE) {
+            return Err(format!("vertex {} has a coordinate beyond ±{MAX_COORDINATE:e} ({v}): scale the mesh down", i + 1));
         }
         Ok(())
     }

@@ -41,7 +41,7 @@ pub fn watertight_warning(m: &Mesh, name: &str) -> Option<String> {
     (open > 0).then(|| {
         format!(
             "{name} is not watertight ({open} edges are not shared by exactly two faces): its inside is taken \
-             where the generalized winding number is ≥ 0.5, which is only approximate for open surfaces"
+             where the generalized winding number has magnitude ≥ 0.5, which is only approximate for open surfaces"
         )
     })
 }
@@ -65,7 +65,8 @@ fn occupancy(m: &Mesh, origin: DVec3, cell: f64, dims: [u32; 3]) -> Vec<bool> {
                     let idx = (t * chunk + k) as u32;
                     let (x, y, z) = (idx % dims[0], (idx / dims[0]) % dims[1], idx / (dims[0] * dims[1]));
                     let p = origin + DVec3::new(x as f64 + 0.5, y as f64 + 0.5, z as f64 + 0.5) * cell;
-                    *o = winding_number(m, p) >= 0.5;
+                    // |w|: a closed mesh facing inward (clockwise) has w = −1 inside
+                    *o = winding_number(m, p).abs() >= 0.5;
                 }
             });
         }
@@ -76,6 +77,11 @@ fn occupancy(m: &Mesh, origin: DVec3, cell: f64, dims: [u32; 3]) -> Vec<bool> {
 /// Voxel IoU on the shared grid: the bounding box of both meshes grown by 5 %, `res` cubic cells along
 /// its longest side.
 pub fn voxel_iou(a: &Mesh, b: &Mesh, res: u32) -> f64 {
+    voxel_counts(a, b, res).0
+}
+
+/// (IoU, cells inside `a`, cells inside `b`) on the grid of [`voxel_iou`].
+fn voxel_counts(a: &Mesh, b: &Mesh, res: u32) -> (f64, usize, usize) {
     let (la, ha) = bbox(a);
     let (lb, hb) = bbox(b);
     let (lo, hi) = (la.min(lb), ha.max(hb));
@@ -87,7 +93,8 @@ pub fn voxel_iou(a: &Mesh, b: &Mesh, res: u32) -> f64 {
     let (oa, ob) = (occupancy(a, origin, cell, dims), occupancy(b, origin, cell, dims));
     let inter = oa.iter().zip(&ob).filter(|(x, y)| **x && **y).count();
     let union = oa.iter().zip(&ob).filter(|(x, y)| **x || **y).count();
-    if union == 0 { 1.0 } else { inter as f64 / union as f64 }
+    let iou = if union == 0 { 1.0 } else { inter as f64 / union as f64 };
+    (iou, oa.iter().filter(|x| **x).count(), ob.iter().filter(|x| **x).count())
 }
 
 /// `n` points on the surface, area-weighted, from a fixed-seed generator (the same every run).
@@ -141,7 +148,13 @@ fn nearest_sq(from: &[DVec3], to: &[DVec3]) -> Vec<f64> {
 
 /// All metrics of `result` against `target`.
 pub fn compare(result: &Mesh, target: &Mesh) -> Result<Metrics> {
-    for (m, name) in [(result, "the first mesh"), (target, "the second mesh")] {
+    compare_named(result, target, ["the first mesh", "the second mesh"])
+}
+
+/// [`compare`], naming the meshes in messages. A mesh with no cell inside it (flat, or open with no
+/// enclosed volume) is an error: its voxel IoU would mean nothing.
+pub fn compare_named(result: &Mesh, target: &Mesh, names: [&str; 2]) -> Result<Metrics> {
+    for (m, name) in [(result, names[0]), (target, names[1])] {
         m.validate().map_err(|e| Error::invalid(format!("{name}: {e}")))?;
     }
     let (sa, sb) = (sample_surface(result, SAMPLES, 1), sample_surface(target, SAMPLES, 2));
@@ -153,5 +166,17 @@ pub fn compare(result: &Mesh, target: &Mesh) -> Result<Metrics> {
     let within = |v: &[f64]| v.iter().filter(|&&d| d <= tau * tau).count() as f64 / v.len() as f64;
     let (precision, recall) = (within(&da), within(&db));
     let fscore = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-    Ok(Metrics { voxel_iou: voxel_iou(result, target, VOXEL_RES), chamfer, fscore, fscore_threshold: tau })
+    let (voxel_iou, ina, inb) = voxel_counts(result, target, VOXEL_RES);
+    for (n, m, name) in [(ina, result, names[0]), (inb, target, names[1])] {
+        // a mesh flat along an axis has no volume (cell centres on its plane would count as inside)
+        let (lo, hi) = bbox(m);
+        let flat = (hi - lo).min_element() <= 1e-9 * (hi - lo).max_element();
+        if n == 0 || flat {
+            return Err(Error::invalid(format!(
+                "{name} has no inside (no voxel cell has a winding number of magnitude ≥ 0.5: it is flat or open), \
+                 so its voxel IoU is undefined"
+            )));
+        }
+    }
+    Ok(Metrics { voxel_iou, chamfer, fscore, fscore_threshold: tau })
 }

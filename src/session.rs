@@ -361,7 +361,7 @@ impl Session {
     /// the message is kept in `error`.
     pub fn load_picture(&mut self, path: &Path) -> bool {
         let result = (|| -> Result<(FitTarget, Vec<u8>, String)> {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bytes = crate::files::read_capped(path)?;
             let name = path.display().to_string();
             let mask = target::picture_from_bytes(&bytes, self.params.size, Polarity::Auto, &name)?;
             Ok((single_target(&mask, &self.params)?, bytes, name))

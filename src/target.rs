@@ -51,7 +51,7 @@ pub const OBJECT_FRACTION: f64 = 0.8;
 
 /// Reads a picture file and makes its centred target mask, see [`picture_from_bytes`].
 pub fn load_picture(path: &Path, size: u32, polarity: Polarity) -> Result<Mask> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_capped(path)?;
     picture_from_bytes(&bytes, size, polarity, &path.display().to_string())
 }
 
@@ -143,7 +143,7 @@ pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &st
 
 /// Reads a view image file, see [`view_from_bytes`].
 pub fn load_view(path: &Path, size: u32) -> Result<Mask> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_capped(path)?;
     view_from_bytes(&bytes, size, &path.display().to_string())
 }
 
@@ -191,11 +191,8 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
             Error::invalid(format!("views CSV {shown}: {e}"))
         }
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(path)
-        .map_err(csv_err)?;
+    let bytes = crate::files::read_capped(path)?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(bytes.as_slice());
     let headers = reader.headers().map_err(csv_err)?.clone();
     let col = |name: &str| -> Result<usize> {
         headers.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or_else(|| {
@@ -327,11 +324,43 @@ fn check_size(size: u32) -> Result<()> {
     Ok(())
 }
 
-fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage> {
+/// Largest picture side and pixel count decoded (checked from the header, before decoding).
+pub const MAX_DECODE_SIDE: u32 = 16384;
+pub const MAX_DECODE_PIXELS: u64 = 1 << 28;
+
+/// Width and height from an image's header, without decoding it; refuses pictures beyond
+/// [`MAX_DECODE_SIDE`] per side or [`MAX_DECODE_PIXELS`] pixels.
+pub fn image_dimensions(bytes: &[u8], name: &str) -> Result<(u32, u32)> {
     if bytes.is_empty() {
         return Err(Error::invalid(format!("cannot read image {name}: the file is empty")));
     }
-    let img = image::load_from_memory(bytes).map_err(|e| Error::invalid(format!("cannot read image {name}: {e}")))?;
+    let (w, h) = guarded(name, || {
+        image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.into_dimensions()
+    })?;
+    if w > MAX_DECODE_SIDE || h > MAX_DECODE_SIDE || w as u64 * h as u64 > MAX_DECODE_PIXELS {
+        return Err(Error::invalid(format!(
+            "image {name} is too large ({w}×{h}): at most {MAX_DECODE_SIDE} pixels per side and {MAX_DECODE_PIXELS} pixels are read"
+        )));
+    }
+    Ok((w, h))
+}
+
+/// Runs an image decoder so that neither its errors nor a bug in it (a panic) escape as anything but
+/// an error naming the file.
+fn guarded<T>(name: &str, f: impl FnOnce() -> image::ImageResult<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| Error::invalid(format!("cannot read image {name}: the decoder failed on it (malformed file)")))?
+        .map_err(|e| Error::invalid(format!("cannot read image {name}: {e}")))
+}
+
+/// Reads an image file's size from its header (a regular file of bounded size), see [`image_dimensions`].
+pub fn file_image_dimensions(path: &Path) -> Result<(u32, u32)> {
+    image_dimensions(&crate::files::read_capped(path)?, &path.display().to_string())
+}
+
+fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage> {
+    image_dimensions(bytes, name)?;
+    let img = guarded(name, || image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.decode())?;
     if img.width() < 2 || img.height() < 2 {
         return Err(Error::invalid(format!(
             "image {name} is too small ({}×{}): at least 2×2 pixels are needed",

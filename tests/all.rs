@@ -31,3 +31,5 @@ mod session;
 #[cfg(feature = "gui")]
 #[path = "all/viewer.rs"]
 mod viewer;
+#[path = "all/props.rs"]
+mod props;

@@ -407,6 +407,9 @@ fn decode_history(h: &[[f32; 4]], recorded: u32, first_step: u32) -> Vec<StepSta
 }
 
 impl Fitter for GpuFitter {
+    fn max_pending(&self) -> u32 {
+        HISTORY
+    }
     fn describe(&self) -> String {
         format!("gpu: {}", self.ctx.describe())
     }

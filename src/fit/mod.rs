@@ -85,18 +85,29 @@ impl FitParams {
         let nonneg = |name: &str, v: f64| {
             if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {v}"))) }
         };
+        let at_most = |name: &str, v: f64, max: f64| {
+            if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {v}"))) }
+        };
         pos("--sigma", self.sigma)?;
+        at_most("--sigma", self.sigma, crate::raster::MAX_SIGMA)?;
         if let Some(s) = self.sigma_end {
             pos("--sigma-end", s)?;
+            at_most("--sigma-end", s, crate::raster::MAX_SIGMA)?;
         }
         pos("--lr", self.lr)?;
+        at_most("--lr", self.lr, 10.0)?;
         nonneg("--lambda-lap", self.lambda_lap)?;
+        at_most("--lambda-lap", self.lambda_lap, 1e6)?;
         nonneg("--lambda-flat", self.lambda_flat)?;
+        at_most("--lambda-flat", self.lambda_flat, 1e6)?;
         if let Some(l) = self.lambda_depth {
             nonneg("--lambda-depth", l)?;
+            at_most("--lambda-depth", l, 1e6)?;
         }
         pos("--thickness", self.thickness)?;
+        at_most("--thickness", self.thickness, 100.0)?;
         pos("--distance", self.distance)?;
+        at_most("--distance", self.distance, crate::camera::MAX_DISTANCE)?;
         if !(self.beta1 >= 0.0 && self.beta1 < 1.0 && self.beta2 >= 0.0 && self.beta2 < 1.0) {
             return Err(Error::invalid("Adam betas must be in [0, 1)"));
         }
@@ -286,6 +297,11 @@ pub trait Fitter {
     /// Renders the current (or the best kept) parameters at σ without changing any state:
     /// soft silhouettes (views × size × size) and per-view soft IoU.
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)>;
+    /// Most steps whose stats the engine keeps between two `drain_stats` ([`run`] reads back at least
+    /// this often, so that no step is lost from the history).
+    fn max_pending(&self) -> u32 {
+        u32::MAX
+    }
 }
 
 /// Why a fit ended.
@@ -330,7 +346,7 @@ pub fn run(
         let live = Live { lr: out.lr, sigma: params.sigma_at(step), ..params.live() };
         fitter.step(&live)?;
         step += 1;
-        if step % params.check_every != 0 && step != params.steps {
+        if step % params.check_every.min(fitter.max_pending()).max(1) != 0 && step != params.steps {
             continue;
         }
         let batch = fitter.drain_stats()?;

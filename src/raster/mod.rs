@@ -15,6 +15,9 @@ pub const DEFAULT_CULL_EPS: f64 = 1e-5;
 pub const DEFAULT_NEAR: f64 = 1e-3;
 /// Largest accepted image edge, before any device limit is looked at.
 pub const MAX_IMAGE_SIZE: u32 = 16384;
+/// Largest accepted σ: beyond it every face covers every pixel (the soft silhouette is no longer a
+/// silhouette), and the f32 and f64 engines part ways.
+pub const MAX_SIGMA: f64 = 0.1;
 
 /// What a rasterization needs besides the mesh and cameras.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -44,8 +47,8 @@ impl RasterSettings {
                 self.width, self.height
             )));
         }
-        if !(self.sigma.is_finite() && self.sigma > 0.0) {
-            return Err(Error::invalid(format!("sigma must be finite and > 0, got {}", self.sigma)));
+        if !(self.sigma.is_finite() && self.sigma > 0.0 && self.sigma <= MAX_SIGMA) {
+            return Err(Error::invalid(format!("sigma must be in (0, {MAX_SIGMA}], got {}", self.sigma)));
         }
         if (self.sigma as f32) < f32::MIN_POSITIVE * 1e6 {
             return Err(Error::invalid(format!("sigma {} is too small for f32 arithmetic (use ≥ 1e-30)", self.sigma)));
@@ -53,8 +56,8 @@ impl RasterSettings {
         if !(self.cull_eps > 0.0 && self.cull_eps < 0.5) {
             return Err(Error::invalid(format!("cull epsilon must be in (0, 0.5), got {}", self.cull_eps)));
         }
-        if !(self.near.is_finite() && self.near > 0.0) {
-            return Err(Error::invalid(format!("near plane must be finite and > 0, got {}", self.near)));
+        if !(self.near.is_finite() && self.near > 0.0 && self.near <= 1e3) {
+            return Err(Error::invalid(format!("near plane must be in (0, 1000], got {}", self.near)));
         }
         Ok(())
     }

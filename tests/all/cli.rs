@@ -102,3 +102,154 @@ fn bench_viewer_compares_the_viewer_engine_with_fit() {
         assert!(fit > 0.0 && view > 0.0 && (r["ratio"].as_f64().unwrap() - view / fit).abs() < 1e-9, "{r}");
     }
 }
+
+/// Runs the softras binary: (exit code, stdout, stderr).
+fn softras_code(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).envs(env.iter().copied()).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Usage errors exit 1 like all bad input (help and version 0); an internal error is one line and exit
+/// 101; no panic message ever reaches the user.
+#[test]
+fn exit_codes_are_0_1_or_101_and_no_panic_reaches_the_user() {
+    let (code, _, err) = softras_code(&["fit", "--bogus-flag"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--bogus-flag"), "{err}");
+    let (code, out, _) = softras_code(&["--help"], &[]);
+    assert!(code == Some(0) && out.contains("Usage"), "{out}");
+    let (code, out, _) = softras_code(&["--version"], &[]);
+    assert!(code == Some(0) && out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+    let (code, _, err) = softras_code(&["info"], &[("SOFTRAS_TEST_INTERNAL_PANIC", "1")]);
+    assert_eq!(code, Some(101), "{err}");
+    assert!(err.starts_with("error: internal error: ") && err.contains("report this as a bug") && err.lines().count() == 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // numbers that used to panic or abort in the benchmarks
+    for (args, want) in [
+        (vec!["bench", "viewer", "--fps", "0"], "--fps"),
+        (vec!["bench", "viewer", "--fps", "NaN"], "--fps"),
+        (vec!["bench", "--levels", "3", "--sizes", "1000000"], "--sizes"),
+        (vec!["bench", "--levels", "9", "--sizes", "64"], "--levels"),
+        (vec!["bench", "--reps", "0"], "--reps"),
+    ] {
+        let (code, _, err) = softras_code(&args, &[]);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// A reader that goes away before softras prints (`softras eval a b | head -c0`) ends it quietly.
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    let d = tempdir();
+    let m = d.join("m.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", m.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+        .args(["eval", m.to_str().unwrap(), m.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
+
+/// Every number has both bounds, so that the GPU and CPU engines agree on what they accept.
+#[test]
+fn numbers_out_of_range_are_refused_with_both_bounds() {
+    let d = tempdir();
+    let good = d.join("good.obj");
+    std::fs::write(&good, b"v 0 0 0\nv 0.5 0 0\nv 0 0.5 0\nf 1 2 3\n").unwrap();
+    let huge = d.join("huge.obj");
+    std::fs::write(&huge, b"v 0 0 0\nv 1e30 0 0\nv 0 0.5 0\nf 1 2 3\n").unwrap();
+    let (good, huge) = (good.to_str().unwrap(), huge.to_str().unwrap());
+    let out = d.join("o.png");
+    let out = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--mesh", good, "--sigma", "1e39"], "sigma"),
+        (vec!["--mesh", good, "--sigma", "0.5"], "0.1"),
+        (vec!["--mesh", good, "--camera", "1e-300,0,0"], "distance"),
+        (vec!["--mesh", good, "--camera", "1e5,0,0"], "distance"),
+        (vec!["--mesh", good, "--camera", "2,1e300,0"], "elevation"),
+        (vec!["--mesh", good, "--camera", "2,0,-1e7"], "azimuth"),
+        (vec!["--mesh", good, "--view-angle", "1e-30"], "view angle"),
+        (vec!["--mesh", good, "--near", "1e300"], "near"),
+        (vec!["--mesh", huge], "1e6"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["render", "--out", out, "--size", "16"];
+        if !extra.contains(&"--camera") {
+            args.extend(["--camera", "2.732,0,0"]);
+        }
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!std::path::Path::new(out).exists(), "{extra:?} left a file");
+    }
+    let o = d.join("o.obj");
+    let o = o.to_str().unwrap();
+    for (extra, want) in [
+        (vec!["--lr", "100"], "--lr"),
+        (vec!["--lambda-lap", "1e7"], "--lambda-lap"),
+        (vec!["--lambda-flat", "1e300"], "--lambda-flat"),
+        (vec!["--sigma", "1"], "--sigma"),
+        (vec!["--sigma-end", "1"], "--sigma-end"),
+        (vec!["--distance", "1e5"], "--distance"),
+        (vec!["--view-angle", "0.001"], "view angle"),
+        (vec!["--template", huge], "1e6"),
+    ] {
+        let mut args = vec!["fit", "--steps", "5", "--size", "16", "--out", o];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded: {err}");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!std::path::Path::new(o).exists(), "{extra:?} wrote an OBJ");
+    }
+}
+
+/// Empty or degenerate results are errors (or, for a render, a warning), never a silent 1.0 or a fit of
+/// empty masks.
+#[test]
+fn empty_or_degenerate_results_are_reported() {
+    use glam::Vec3;
+    let d = tempdir();
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    // a sphere far outside every view
+    let mut far = softras::shapes::sphere();
+    far.vertices.iter_mut().for_each(|v| *v += Vec3::new(100.0, 0.0, 0.0));
+    far.save_obj(std::path::Path::new(&p("far.obj"))).unwrap();
+    let (ok, _, err) = softras(&["fit", "--target-mesh", &p("far.obj"), "--num-views", "4", "--size", "16", "--steps", "5", "--out", &p("o.obj")]);
+    assert!(!ok && err.starts_with("error: ") && err.contains("outside every view"), "{err}");
+    assert!(!d.join("o.obj").exists());
+    // a render that covers no pixel says so
+    let (ok, _, err) = softras(&["render", "--mesh", &p("far.obj"), "--camera", "2.732,0,0", "--size", "16", "--out", &p("far.png")]);
+    assert!(ok && err.contains("warning") && err.contains("no pixel"), "{err}");
+    // a flat (zero-volume) mesh has no inside: no voxel IoU of 1.0
+    std::fs::write(d.join("flat.obj"), "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 1 1 0\nf 1 2 3\nf 2 4 3\n").unwrap();
+    let (ok, out, err) = softras(&["eval", &p("flat.obj"), &p("flat.obj")]);
+    assert!(!ok && err.contains("error: ") && err.contains("flat.obj has no inside"), "{out}{err}");
+    let cube = softras::shapes::cuboid(Vec3::ZERO, Vec3::splat(0.5));
+    cube.save_obj(std::path::Path::new(&p("cube.obj"))).unwrap();
+    let (ok, _, err) = softras(&["eval", &p("cube.obj"), &p("flat.obj")]);
+    assert!(!ok && err.contains("flat.obj") && !err.contains("cube.obj has"), "{err}");
+    // inward-facing (clockwise) closed cubes offset by half a side: IoU ≈ 1/3 like outward ones
+    let mut shifted = softras::shapes::cuboid(Vec3::new(0.5, 0.0, 0.0), Vec3::splat(0.5));
+    shifted.save_obj(std::path::Path::new(&p("shifted.obj"))).unwrap();
+    let mut inward = cube.clone();
+    inward.faces.iter_mut().for_each(|f| f.swap(1, 2));
+    shifted.faces.iter_mut().for_each(|f| f.swap(1, 2));
+    inward.save_obj(std::path::Path::new(&p("in_cube.obj"))).unwrap();
+    shifted.save_obj(std::path::Path::new(&p("in_shifted.obj"))).unwrap();
+    for (a, b) in [("cube.obj", "shifted.obj"), ("in_cube.obj", "in_shifted.obj"), ("cube.obj", "in_shifted.obj")] {
+        let (ok, out, err) = softras(&["eval", &p(a), &p(b), "--json"]);
+        assert!(ok, "{a} {b}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let iou = v["voxel_iou"].as_f64().unwrap();
+        assert!((iou - 1.0 / 3.0).abs() < 0.02, "{a} vs {b}: voxel IoU {iou}");
+    }
+}

@@ -180,3 +180,230 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
     assert!(!ok && err.contains("--num-views"), "{err}");
 }
+
+/// Files the test folder holds whose name contains ".tmp" (left over by an interrupted save).
+fn tmp_files(d: &Path) -> Vec<String> {
+    std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| n.contains(".tmp")).collect()
+}
+
+/// No output may replace an input or another output (after symlinks, `.` and `..`), and every output
+/// folder is checked before the fit starts.
+#[test]
+fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
+    let d = tempdir();
+    let target = d.join("T.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let target_bytes = std::fs::read(&target).unwrap();
+    let pic = d.join("pic.png");
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&pic).unwrap();
+    let pic_bytes = std::fs::read(&pic).unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::os::unix::fs::symlink(&target, d.join("link.obj")).unwrap();
+    std::fs::hard_link(&target, d.join("hard.obj")).unwrap();
+    let csv = d.join("views.csv");
+    std::fs::write(&csv, "file,distance,elevation,azimuth\npic.png,2.732,0,0\n").unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (t, dotdot, link, pics) = (s(&target), s(&d.join("sub/../T.obj")), s(&d.join("link.obj")), s(&pic));
+    let (o, o2) = (s(&d.join("o.obj")), s(&d.join("o2.obj")));
+    let (sub, view, hard) = (s(&d.join("sub")), format!("{pics}:0:0"), s(&d.join("hard.obj")));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--target-mesh", &t, "--out", &t], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &dotdot], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &link], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &hard], "--target-mesh"),
+        (vec!["--target-mesh", &t, "--out", &o, "--report", &t], "--target-mesh"),
+        (vec![&pics, "--out", &pics], "IMAGE"),
+        (vec![&pics, "--out", &o, "--history", &pics], "IMAGE"),
+        (vec![&pics, "--template", &t, "--out", &t], "--template"),
+        (vec!["--views", csv.to_str().unwrap(), "--out", &pics], "--views"),
+        (vec!["--views", csv.to_str().unwrap(), "--out", csv.to_str().unwrap()], "--views"),
+        (vec!["--view", &view, "--out", &pics], "--view"),
+        (vec![&pics, "--out", &o, "--report", &o], "same file"),
+        (vec![&pics, "--out", &o, "--history", &o2, "--report", &o2], "same file"),
+        (vec![&pics, "--out", &o, "--save-masks", &o], "same file"),
+        (vec![&pics, "--out", "/nonexistent/dir/x.obj"], "--out"),
+        (vec![&pics, "--out", &o, "--report", "/nonexistent/dir/r.json"], "--report"),
+        (vec![&pics, "--out", &o, "--history", &sub], "folder"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["fit", "--steps", "5", "--size", "16"];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok, "{extra:?} succeeded");
+        assert!(err.starts_with("error: ") && err.contains(want), "{extra:?}: {err}");
+        assert!(!err.contains("fitting"), "{extra:?}: the fit started before the check: {err}");
+        assert_eq!(std::fs::read(&target).unwrap(), target_bytes, "{extra:?} changed the target mesh");
+        assert_eq!(std::fs::read(&pic).unwrap(), pic_bytes, "{extra:?} changed the picture");
+        assert!(!Path::new(&o).exists() && !Path::new(&o2).exists(), "{extra:?} wrote an output");
+    }
+    assert!(std::fs::symlink_metadata(d.join("link.obj")).unwrap().file_type().is_symlink());
+    // render: --out or --npy over --mesh, or over each other
+    for extra in [vec!["--out", t.as_str()], vec!["--npy", link.as_str()], vec!["--out", o.as_str(), "--npy", o.as_str()]] {
+        let mut args = vec!["render", "--mesh", &t, "--camera", "2.732,0,0", "--size", "16"];
+        args.extend(extra.iter().copied());
+        let (ok, _, err) = softras(&args);
+        assert!(!ok && err.starts_with("error: ") && (err.contains("--mesh") || err.contains("same file")), "{extra:?}: {err}");
+        assert_eq!(std::fs::read(&target).unwrap(), target_bytes);
+    }
+    // shape: the output folder must exist
+    let (ok, _, err) = softras(&["shape", "sphere", "/nonexistent/dir/s.obj"]);
+    assert!(!ok && err.starts_with("error: ") && err.contains("/nonexistent/dir"), "{err}");
+    assert!(tmp_files(&d).is_empty(), "{:?}", tmp_files(&d));
+}
+
+/// A symlink at an output path is written through (its target replaced, the link kept).
+#[test]
+fn saving_over_a_symlink_replaces_its_target_and_keeps_the_link() {
+    let d = tempdir();
+    std::fs::create_dir(d.join("real")).unwrap();
+    let (real, link) = (d.join("real/m.obj"), d.join("m.obj"));
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink("real/m.obj", &link).unwrap();
+    let (ok, _, err) = softras(&["shape", "sphere", link.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert!(softras::Mesh::load_obj(&real).is_ok(), "the link's target was not written");
+    // a dangling link: its target is created
+    let (dangling, target) = (d.join("d.obj"), d.join("real/new.obj"));
+    std::os::unix::fs::symlink("real/new.obj", &dangling).unwrap();
+    let (ok, _, err) = softras(&["shape", "sphere", dangling.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink() && softras::Mesh::load_obj(&target).is_ok());
+    assert!(tmp_files(&d).is_empty() && tmp_files(&d.join("real")).is_empty());
+}
+
+/// SIGTERM (and SIGHUP) stop a fit like Ctrl-C: the best mesh is written, exit 1 "interrupted", no
+/// temporary file is left.
+#[test]
+fn sigterm_stops_a_fit_and_writes_the_best_mesh() {
+    use std::io::BufRead;
+    for signal in ["TERM", "HUP"] {
+        let d = tempdir();
+        let out = d.join("x.obj");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+            .args(["fit", "--steps", "100000", "--backend", "cpu", "--size", "16", "--template-level", "1", "--out", out.to_str().unwrap()])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while err.read_line(&mut line).unwrap() > 0 && !line.contains("fitting") {}
+        assert!(line.contains("fitting"), "{line}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let k = std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(k.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(1), "SIG{signal}: {status:?} {rest}");
+        assert!(rest.contains("interrupted"), "SIG{signal}: {rest}");
+        assert!(softras::Mesh::load_obj(&out).is_ok(), "SIG{signal}: no OBJ");
+        assert!(tmp_files(&d).is_empty(), "{:?}", tmp_files(&d));
+    }
+}
+
+/// --history has one row per step whatever --check-every is (the GPU history ring holds 4096 steps).
+#[test]
+fn history_keeps_every_step_with_a_long_check_interval() {
+    let d = tempdir();
+    let hist = d.join("h.csv");
+    let (ok, _, err) = softras(&["fit", "--backend", "gpu", "--steps", "5000", "--check-every", "5000", "--size", "8", "--template-level", "0",
+        "--out", d.join("o.obj").to_str().unwrap(), "--history", hist.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let h = std::fs::read_to_string(&hist).unwrap();
+    assert_eq!(h.lines().count(), 5001, "one history row per step");
+    let steps: Vec<u32> = h.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(steps, (1..=5000).collect::<Vec<_>>());
+}
+
+/// Runs softras, killing it after `secs` (a hang is a failure): (exit code, stderr).
+fn softras_within(args: &[&str], secs: u64) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed().as_secs() > secs {
+            child.kill().unwrap();
+            panic!("{args:?} hung for {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Only regular files of bounded size are read, and pictures are measured from their header before
+/// they are decoded: a named pipe, a folder, a huge file or a huge picture is an error, never a hang.
+#[test]
+fn inputs_are_regular_files_of_bounded_size() {
+    let d = tempdir();
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    for f in ["fifo.png", "fifo.csv", "fifo.obj"] {
+        assert!(std::process::Command::new("mkfifo").arg(p(f)).status().unwrap().success());
+    }
+    // a 1 GiB + 1 byte file (sparse: it takes no room)
+    std::fs::File::create(d.join("big.obj")).unwrap().set_len((1 << 30) + 1).unwrap();
+    // a picture of 20000×2 pixels: small on disk, beyond the 16384-per-side limit
+    image::GrayImage::from_fn(20000, 2, |x, _| image::Luma([if x % 7 == 0 { 255 } else { 0 }])).save(d.join("wide.png")).unwrap();
+    std::fs::write(d.join("wide.csv"), "file,distance,elevation,azimuth\nwide.png,2.732,0,0\n").unwrap();
+    let good = d.join("good.png");
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&good).unwrap();
+    let good = good.to_str().unwrap().to_string();
+    let (o, dir) = (p("o.obj"), p(""));
+    let fit = |extra: &[&str]| {
+        let mut a = vec!["fit", "--steps", "5", "--out", o.as_str()];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (fit(&[&p("fifo.png")]), "not a regular file"),
+        (fit(&[&dir]), "not a regular file"),
+        (fit(&["--views", &p("fifo.csv")]), "not a regular file"),
+        (fit(&["--view", &format!("{}:0:0", p("fifo.png"))]), "not a regular file"),
+        (fit(&["--target-mesh", &p("fifo.obj")]), "not a regular file"),
+        (fit(&[&good, "--template", &p("fifo.obj")]), "not a regular file"),
+        (fit(&[&good, "--template", &p("big.obj")]), "too large"),
+        (fit(&[&p("wide.png")]), "too large"),
+        (fit(&["--views", &p("wide.csv")]), "too large"),
+        (fit(&["--views", &p("wide.csv"), "--size", "16"]), "too large"),
+        (["render", "--mesh", &p("fifo.obj"), "--camera", "2,0,0", "--out", &p("r.png")].map(String::from).to_vec(), "not a regular file"),
+        (["render", "--mesh", &p("big.obj"), "--camera", "2,0,0", "--out", &p("r.png")].map(String::from).to_vec(), "too large"),
+        (["eval", &p("fifo.obj"), &p("fifo.obj")].map(String::from).to_vec(), "not a regular file"),
+    ];
+    for (args, want) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, err) = softras_within(&args, 60);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.contains("error: ") && err.contains(want) && !err.contains("panicked"), "{args:?}: {err}");
+        assert!(!Path::new(&o).exists());
+    }
+}
+
+/// A fit whose views × size² would not fit in half of the machine's memory is refused before any
+/// allocation, naming --size and --num-views; so is a fit of more than 10000 views.
+#[test]
+fn memory_and_views_are_bounded_before_any_allocation() {
+    let d = tempdir();
+    let target = d.join("T.obj");
+    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (t, o) = (target.to_str().unwrap().to_string(), d.join("o.obj").to_str().unwrap().to_string());
+    for backend in ["cpu", "gpu", "auto"] {
+        // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.3 TB)
+        let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--backend", backend, "--size", "16384", "--out", &o], 60);
+        assert_eq!(code, Some(1), "{backend}: {err}");
+        assert!(err.starts_with("error: ") && err.contains("--size") && err.contains("--num-views") && err.contains("GiB"), "{backend}: {err}");
+    }
+    let elevations: Vec<String> = (0..101).map(|k| format!("{}", k as f64 * 0.5 - 25.0)).collect();
+    let azimuths: Vec<String> = (0..100).map(|k| format!("{}", -(k as f64) * 3.0)).collect();
+    let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--elevations", &elevations.join(","), "--azimuths", &azimuths.join(","),
+        "--size", "8", "--out", &o], 60);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("10000") && err.contains("--num-views"), "{err}");
+    assert!(!Path::new(&o).exists());
+}
