@@ -195,7 +195,7 @@ fn one_view_fit(shape: &str, az: &str, extra: &[&str]) -> (f64, f64) {
     let (ok, _, err) = softras(&["shape", shape, obj.to_str().unwrap()]);
     assert!(ok, "{err}");
     let mut args = vec!["fit", "--target-mesh", obj.to_str().unwrap(), "--elevations", "0", "--azimuths", az];
-    args.extend_from_slice(&["--size", "64", "--steps", "300", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
+    args.extend_from_slice(&["--size", "64", "--steps", "1000", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
     args.extend_from_slice(extra);
     let (ok, _, err) = softras(&args);
     assert!(ok, "{err}");
