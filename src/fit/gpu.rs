@@ -146,10 +146,7 @@ pub struct PendingReadback {
 impl PendingReadback {
     /// Blocks until the device has done this readback's work, then returns its contents.
     pub fn wait(self) -> Result<Snapshot> {
-        self.ctx
-            .device
-            .poll(wgpu::PollType::Wait { submission_index: Some(self.submission.clone()), timeout: None })
-            .map_err(|e| Error::Gpu(format!("waiting for the device failed: {e}")))?;
+        self.ctx.wait_for(Some(self.submission.clone()))?;
         let state = self.done.lock().unwrap_or_else(|p| p.into_inner()).take();
         state
             .ok_or_else(|| Error::Gpu("the readback was not mapped after its submission completed".into()))?

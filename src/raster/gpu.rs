@@ -74,7 +74,12 @@ pub struct GpuContext {
     pub info: wgpu::AdapterInfo,
     /// The first uncaptured wgpu error, turned into an `Err` at the next readback instead of a panic.
     last_error: Arc<Mutex<Option<String>>>,
+    /// Set by the device-lost callback (driver reset, GPU gone): waits give up instead of blocking.
+    lost: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How long one poll of a wait blocks before it checks whether the device was lost.
+const WAIT_SLICE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl GpuContext {
     /// Finds an adapter and opens a device with its limits. `WGPU_BACKEND` picks the backends;
@@ -116,7 +121,17 @@ impl GpuContext {
             let mut slot = sink.lock().unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert_with(|| e.to_string());
         }));
-        Ok(GpuContext { device, queue, info, last_error })
+        let lost: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let (flag, sink) = (lost.clone(), last_error.clone());
+        device.set_device_lost_callback(move |reason, msg| {
+            // dropping the device at exit also calls this; only a real loss is an error
+            if matches!(reason, wgpu::DeviceLostReason::Unknown) {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                let mut slot = sink.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert_with(|| format!("the GPU device was lost ({msg}): a driver reset or the GPU went away"));
+            }
+        });
+        Ok(GpuContext { device, queue, info, last_error, lost })
     }
 
     fn request_adapter(backends: wgpu::Backends) -> std::result::Result<wgpu::Adapter, wgpu::RequestAdapterError> {
@@ -153,10 +168,23 @@ impl GpuContext {
 
     /// Blocks until the queue is idle.
     pub fn wait(&self) -> Result<()> {
-        self.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the device failed: {e}")))?;
-        Ok(())
+        self.wait_for(None)
+    }
+
+    /// Blocks until `submission` (None: all work) is done, in slices of [`WAIT_SLICE`]; a lost device
+    /// ends the wait with an error instead of blocking forever.
+    pub fn wait_for(&self, submission: Option<wgpu::SubmissionIndex>) -> Result<()> {
+        loop {
+            match self.device.poll(wgpu::PollType::Wait { submission_index: submission.clone(), timeout: Some(WAIT_SLICE) }) {
+                Ok(_) => return Ok(()),
+                Err(wgpu::PollError::Timeout) if !self.lost.load(std::sync::atomic::Ordering::SeqCst) => continue,
+                Err(wgpu::PollError::Timeout) => {
+                    self.take_error()?;
+                    return Err(Error::Gpu("the GPU device was lost".into()));
+                }
+                Err(e) => return Err(Error::Gpu(format!("waiting for the device failed: {e}"))),
+            }
+        }
     }
 
     /// A host-readable buffer to copy results into.
