@@ -390,6 +390,21 @@ impl Session {
         Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save_obj(path)
     }
 
+    /// The camera 90° in azimuth beside view `view` (same distance, elevation and view angle): from it
+    /// the depth of a one-view fit shows without orbiting.
+    pub fn side_camera(&self, view: usize) -> Camera {
+        let c = self.target.cameras[view.min(self.target.cameras.len() - 1)];
+        Camera { azimuth: c.azimuth + 90.0, ..c }
+    }
+
+    /// The current mesh's near-hard silhouette (σ 3e-5, `size`², f64 CPU engine: the window's thread
+    /// never waits for the device) from [`Session::side_camera`].
+    pub fn side_silhouette(&self, view: usize, size: u32) -> Vec<f32> {
+        let mesh = Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() };
+        let s = crate::raster::RasterSettings::square(size, 3e-5);
+        crate::raster::cpu::forward(&mesh, &[self.side_camera(view)], &s).sil.iter().map(|&x| x as f32).collect()
+    }
+
     /// The user's template, or the default start for `target` ([`crate::fit::depth::start_template`]).
     fn start_template(&self, params: &FitParams, target: &FitTarget) -> Result<Mesh> {
         match &self.custom_template {

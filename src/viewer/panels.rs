@@ -25,7 +25,12 @@ struct Images {
     layout: (u32, usize),
     /// The session's `version` and the selected view last drawn.
     drawn: (u64, usize),
+    /// The same for the side view, and when it was last rendered (on the CPU, at most 4 times a second).
+    side_drawn: (u64, usize, Option<std::time::Instant>),
 }
+
+/// Side of the side-view image (the mesh seen from 90° beside the selected view).
+const SIDE: u32 = 96;
 
 /// What the panels leave of the window for the 3D view (egui points), and whether the pointer may
 /// steer the orbit camera (it is over that area and not dragging a widget).
@@ -185,10 +190,10 @@ fn ui(
         for (h, _) in std::mem::take(&mut images.slots) {
             contexts.remove_image(&h);
         }
-        // target, silhouette, difference; the strip only for several views
+        // target, silhouette, difference, side view; the strip only for several views
         let (t, cols, rows) = strip_layout(size, views);
         let strip = (views > 1).then_some((t * cols as u32, t * rows as u32));
-        for (w, h) in [(size, size); 3].into_iter().chain(strip) {
+        for (w, h) in [(size, size); 3].into_iter().chain([(SIDE, SIDE)]).chain(strip) {
             let h = assets.add(blank_image(w, h));
             let id = contexts.add_image(bevy_egui::EguiTextureHandle::Strong(h.clone()));
             images.slots.push((h, id));
@@ -196,6 +201,7 @@ fn ui(
         images.layout = (size, views);
         selected.0 = 0;
         images.drawn = (u64::MAX, 0);
+        images.side_drawn = (u64::MAX, 0, None);
     }
     // redraw when new results came back or another view was picked
     let npix = (size * size) as usize;
@@ -203,16 +209,27 @@ fn ui(
     if images.drawn != (fit.0.version, sel) && fit.0.silhouettes.len() == views * npix {
         let s = &fit.0;
         let (target, sil) = (&s.target.masks[sel * npix..(sel + 1) * npix], &s.silhouettes[sel * npix..(sel + 1) * npix]);
-        let mut all = vec![gray_rgba(target), gray_rgba(sil), diff_rgba(target, sil)];
-        if views > 1 {
-            all.push(strip_rgba(&s.target.masks, &s.silhouettes, size, views, sel));
-        }
+        let all = vec![gray_rgba(target), gray_rgba(sil), diff_rgba(target, sil)];
         for (k, bytes) in all.into_iter().enumerate() {
             if let Some(mut img) = assets.get_mut(&images.slots[k].0) {
                 img.data = Some(bytes);
             }
         }
+        if views > 1 {
+            if let Some(mut img) = assets.get_mut(&images.slots[4].0) {
+                img.data = Some(strip_rgba(&s.target.masks, &s.silhouettes, size, views, sel));
+            }
+        }
         images.drawn = (s.version, sel);
+    }
+    // the side view: rendered on the CPU when the mesh changed, at most 4 times a second
+    let due = images.side_drawn.2.is_none_or(|t| t.elapsed().as_secs_f64() > 0.25);
+    if (images.side_drawn.0, images.side_drawn.1) != (fit.0.version, sel) && due && !fit.0.vertices.is_empty() {
+        let side = fit.0.side_silhouette(sel, SIDE);
+        if let Some(mut img) = assets.get_mut(&images.slots[3].0) {
+            img.data = Some(gray_rgba(&side));
+        }
+        images.side_drawn = (fit.0.version, sel, Some(std::time::Instant::now()));
     }
     let ids: Vec<egui::TextureId> = images.slots.iter().map(|(_, id)| *id).collect();
     let ctx = contexts.ctx_mut()?;
@@ -319,6 +336,10 @@ fn ui(
                 });
             }
             ui.vertical(|ui| {
+                ui.label(format!("mesh from 90° beside (azimuth {:.0}°)", s.side_camera(sel).azimuth + 0.0));
+                ui.image((ids[3], egui::vec2(160.0, 160.0)));
+            });
+            ui.vertical(|ui| {
                 ui.label("blue: target only");
                 ui.label("red: mesh only");
                 ui.label("white: both");
@@ -335,7 +356,7 @@ fn ui(
         if strip {
             ui.label("all views (click one to show it above):");
             egui::ScrollArea::both().max_height(strip_height).show(ui, |ui| {
-                let img = egui::Image::new((ids[3], egui::vec2((t as usize * cols) as f32, (t as usize * rows) as f32))).sense(egui::Sense::click());
+                let img = egui::Image::new((ids[4], egui::vec2((t as usize * cols) as f32, (t as usize * rows) as f32))).sense(egui::Sense::click());
                 let r = ui.add(img);
                 if let Some(p) = r.interact_pointer_pos().filter(|_| r.clicked()) {
                     let (x, y) = ((p.x - r.rect.min.x) / t as f32, (p.y - r.rect.min.y) / t as f32);
