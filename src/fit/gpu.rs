@@ -214,6 +214,15 @@ impl GpuFitter {
         let uniforms = uniform_buffer(d, "fit_uniforms", std::mem::size_of::<FitUniforms>());
         let reduce_uniforms = [0, 1, 2].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
         let ne = edges.len() as u32;
+        // the flatten pass runs one invocation per edge (≈ 1.5 × faces), Adam one per vertex + 1
+        let max_groups = d.limits().max_compute_workgroups_per_dimension;
+        if ne.div_ceil(GROUP) > max_groups || (n as u32 + 1).div_ceil(GROUP) > max_groups {
+            return Err(Error::invalid(format!(
+                "the template's {} edges and {n} vertices need more than {max_groups} workgroups in one dispatch on \
+                 this device: use a template with fewer faces",
+                edges.len()
+            )));
+        }
         for (buf, ru) in reduce_uniforms.iter().zip([
             ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 0 },
             ReduceUniforms { n: n as u32, offset: n as u32, stride: 1, out_index: 1 },

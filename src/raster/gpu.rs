@@ -389,6 +389,16 @@ impl Dims {
                 )));
             }
         }
+        // forward.wgsl sums min(softplus, SOFTPLUS_CAP = 100) per (face, pixel) into 32 integer bits: a
+        // pixel covered by every face stays below 2^32 while faces × 100 does (42.9 M faces); the
+        // dispatch limit below (65535 × 64 = 4.2 M faces) leaves 10× headroom. Checked, not assumed.
+        const SOFTPLUS_CAP: u64 = 100;
+        if f * SOFTPLUS_CAP >= 1 << 32 {
+            return Err(Error::invalid(format!(
+                "{f} faces could overflow the forward pass's fixed-point sums (at most {}): simplify the mesh",
+                ((1u64 << 32) - 1) / SOFTPLUS_CAP
+            )));
+        }
         let max_groups = limits.max_compute_workgroups_per_dimension;
         for (what, groups) in [
             ("views", self.views),
