@@ -1,4 +1,5 @@
-// vertex_grad.wgsl — per vertex: the total ∂L/∂v = silhouette term (gather.wgsl)
+// vertex_grad.wgsl — per vertex: the total ∂L/∂v = silhouette term (gather.wgsl; the depth prior,
+//   depth.wgsl, is already added into it)
 //   + λ_lap · 2 (ℓ_i − Σ_{j∈N(i)} ℓ_j / deg_j) + λ_flat · Σ of its flatten slots,
 // then back through the parametrization (params.wgsl): ∂L/∂Δ into grads[i], and this vertex's share of
 // ∂L/∂c (summed by reduce.wgsl) into vstats[i].xyz, |ℓ_i|² into vstats[i].w, |∂L/∂Δ_i|² into
@@ -8,9 +9,9 @@
 @group(0) @binding(0) var<uniform> fu: FitUniforms;
 @group(0) @binding(1) var<storage, read> v0: array<vec4f>;
 @group(0) @binding(2) var<storage, read> params: array<vec4f>;
-@group(0) @binding(3) var<storage, read> v_verts: array<vec4f>;       // see gather.wgsl
+@group(0) @binding(3) var<storage, read> v_verts: array<vec4f>;       // gather.wgsl (+ depth.wgsl)
 @group(0) @binding(4) var<storage, read> lap: array<vec4f>;           // see laplacian.wgsl
-@group(0) @binding(5) var<storage, read> topo: array<u32>;            // see topo_* in common.wgsl
+@group(0) @binding(5) var<storage, read> topo: array<u32>;            // layout: the "topo" comment at the end of common.wgsl
 @group(0) @binding(6) var<storage, read> edge_grads: array<vec4f>;    // see flatten.wgsl
 @group(0) @binding(7) var<storage, read_write> grads: array<vec4f>;   // ∂L/∂Δ per vertex
 @group(0) @binding(8) var<storage, read_write> vstats: array<vec4f>;  // 2 per vertex, see above

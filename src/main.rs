@@ -1,4 +1,5 @@
-//! The `softras` command line: render, info, bench (fit and view follow in later issues).
+//! The `softras` command line: view (default), fit, render, eval, shape, info, bench; it parses and checks
+//! arguments and calls the library.
 use clap::{Args, Parser, Subcommand};
 use softras::raster::{self, RasterSettings};
 use softras::{Camera, Mesh};
