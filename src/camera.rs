@@ -37,19 +37,20 @@ impl Camera {
         if !(self.distance.is_finite() && (MIN_DISTANCE..=MAX_DISTANCE).contains(&self.distance)) {
             return Err(Error::invalid(format!(
                 "camera distance must be in [{MIN_DISTANCE}, {MAX_DISTANCE}], got {}",
-                self.distance
+                crate::error::num(self.distance)
             )));
         }
         if !(self.elevation.abs() <= MAX_ANGLE && self.azimuth.abs() <= MAX_ANGLE) {
             return Err(Error::invalid(format!(
                 "camera elevation and azimuth must be finite degrees in [−{MAX_ANGLE}, {MAX_ANGLE}], got {} and {}",
-                self.elevation, self.azimuth
+                crate::error::num(self.elevation),
+                crate::error::num(self.azimuth)
             )));
         }
         if !(self.view_angle >= MIN_VIEW_ANGLE && self.view_angle < 90.0) {
             return Err(Error::invalid(format!(
                 "view angle (half field of view) must be in [{MIN_VIEW_ANGLE}, 90) degrees, got {}",
-                self.view_angle
+                crate::error::num(self.view_angle)
             )));
         }
         Ok(())

@@ -29,6 +29,12 @@ impl Error {
     }
 }
 
+/// A number as a message shows it: plain when readable, in scientific notation when very large or
+/// very small (1e300 is not printed as 301 digits).
+pub fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e6).contains(&v.abs()) { format!("{v:e}") } else { format!("{v}") }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed, then renamed over
 /// the destination and the folder synced, so an error never leaves a partial file (nor the temporary
 /// one) behind. A symlink at `path` is written through: its target is replaced and the link kept.

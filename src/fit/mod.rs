@@ -80,13 +80,13 @@ impl FitParams {
     /// Checks every setting before any work, with a message naming the flag.
     pub fn validate(&self) -> Result<()> {
         let pos = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and > 0, got {v}"))) }
+            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and > 0, got {}", crate::error::num(v)))) }
         };
         let nonneg = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {v}"))) }
+            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {}", crate::error::num(v)))) }
         };
         let at_most = |name: &str, v: f64, max: f64| {
-            if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {v}"))) }
+            if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {}", crate::error::num(v)))) }
         };
         pos("--sigma", self.sigma)?;
         at_most("--sigma", self.sigma, crate::raster::MAX_SIGMA)?;

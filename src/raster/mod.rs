@@ -48,7 +48,7 @@ impl RasterSettings {
             )));
         }
         if !(self.sigma.is_finite() && self.sigma > 0.0 && self.sigma <= MAX_SIGMA) {
-            return Err(Error::invalid(format!("sigma must be in (0, {MAX_SIGMA}], got {}", self.sigma)));
+            return Err(Error::invalid(format!("sigma must be in (0, {MAX_SIGMA}], got {}", crate::error::num(self.sigma))));
         }
         if (self.sigma as f32) < f32::MIN_POSITIVE * 1e6 {
             return Err(Error::invalid(format!("sigma {} is too small for f32 arithmetic (use ≥ 1e-30)", self.sigma)));
@@ -57,7 +57,7 @@ impl RasterSettings {
             return Err(Error::invalid(format!("cull epsilon must be in (0, 0.5), got {}", self.cull_eps)));
         }
         if !(self.near.is_finite() && self.near > 0.0 && self.near <= 1e3) {
-            return Err(Error::invalid(format!("near plane must be in (0, 1000], got {}", self.near)));
+            return Err(Error::invalid(format!("near plane must be in (0, 1000], got {}", crate::error::num(self.near))));
         }
         Ok(())
     }
