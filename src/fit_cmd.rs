@@ -375,6 +375,16 @@ pub fn run(a: FitArgs) -> Result<()> {
     })?;
     let seconds = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    if let Ending::Failed(msg) = &outcome.ending {
+        // the engine is gone: save the best mesh from its host copy, nothing else can be evaluated
+        return Err(match &outcome.best_vertices {
+            Some(v) => {
+                Mesh { vertices: v.clone(), faces: template.faces.clone() }.save_obj(&a.out)?;
+                Error::invalid(format!("{msg}; the fit stopped after {} steps and the best mesh so far was written to {}", outcome.steps, a.out.display()))
+            }
+            None => Error::invalid(format!("{msg}; the fit stopped before any mesh was kept, nothing was written")),
+        });
+    }
     // the mesh to write: the final one, or the best kept one when the fit did not end normally
     let best = outcome.ending != Ending::Done;
     let vertices = fitter.vertices(best)?;
@@ -449,6 +459,6 @@ pub fn run(a: FitArgs) -> Result<()> {
     match outcome.ending {
         Ending::Done => Ok(()),
         Ending::Interrupted => Err(Error::invalid(format!("interrupted after {} steps; the best mesh so far was written to {}", outcome.steps, a.out.display()))),
-        Ending::Diverged(msg) => Err(Error::invalid(format!("{msg}; the best mesh so far was written to {}", a.out.display()))),
+        Ending::Diverged(msg) | Ending::Failed(msg) => Err(Error::invalid(format!("{msg}; the best mesh so far was written to {}", a.out.display()))),
     }
 }

@@ -311,6 +311,8 @@ pub enum Ending {
     Interrupted,
     /// Repeated non-finite numbers: the message says which setting to lower.
     Diverged(String),
+    /// The engine failed mid-fit (the GPU device lost, out of memory): its message.
+    Failed(String),
 }
 
 pub struct FitOutcome {
@@ -322,6 +324,9 @@ pub struct FitOutcome {
     pub rollbacks: u32,
     /// Learning rate at the end (halved at each roll-back).
     pub lr: f64,
+    /// A host copy of the best mesh's vertices, taken at each new best, so that a fit whose engine
+    /// fails (the device lost) can still save it.
+    pub best_vertices: Option<Vec<Vec3>>,
 }
 
 pub const MAX_ROLLBACKS: u32 = 5;
@@ -334,8 +339,27 @@ pub fn run(
     stop: &std::sync::atomic::AtomicBool,
     mut progress: impl FnMut(&StepStats, &[StepStats]),
 ) -> Result<FitOutcome> {
+    let mut out =
+        FitOutcome { steps: 0, last: None, best: None, history: Vec::new(), ending: Ending::Done, rollbacks: 0, lr: params.lr, best_vertices: None };
+    match run_steps(fitter, params, stop, &mut progress, &mut out) {
+        Ok(()) => Ok(out),
+        // a GPU failure mid-fit ends the fit with what was kept; bad settings are still errors
+        Err(Error::Gpu(msg)) if out.steps > 0 => {
+            out.ending = Ending::Failed(format!("GPU: {msg}"));
+            Ok(out)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn run_steps(
+    fitter: &mut dyn Fitter,
+    params: &FitParams,
+    stop: &std::sync::atomic::AtomicBool,
+    progress: &mut impl FnMut(&StepStats, &[StepStats]),
+    out: &mut FitOutcome,
+) -> Result<()> {
     use std::sync::atomic::Ordering;
-    let mut out = FitOutcome { steps: 0, last: None, best: None, history: Vec::new(), ending: Ending::Done, rollbacks: 0, lr: params.lr };
     fitter.snapshot()?;
     let mut step = 0u32;
     while step < params.steps {
@@ -355,6 +379,7 @@ pub fn run(
             if out.best.is_none_or(|b| last.loss < b.loss) {
                 fitter.keep_best()?;
                 out.best = Some(last);
+                out.best_vertices = Some(fitter.vertices(true)?);
             }
             fitter.snapshot()?;
             out.history.extend_from_slice(&batch);
@@ -377,6 +402,6 @@ pub fn run(
             log::warn!("non-finite loss or gradient near step {step}: rolled back, learning rate halved to {:e}", out.lr);
         }
     }
-    Ok(out)
+    Ok(())
 }
 

@@ -156,6 +156,8 @@ struct Flaky {
     pending: Vec<softras::fit::StepStats>,
     lrs: Vec<f64>,
     restores: u32,
+    /// Step at which the engine fails as a lost GPU device does (0: never).
+    lose_device_at: u32,
 }
 
 impl Fitter for Flaky {
@@ -163,6 +165,9 @@ impl Fitter for Flaky {
         "flaky".into()
     }
     fn step(&mut self, live: &Live) -> softras::Result<()> {
+        if self.t == self.lose_device_at {
+            return Err(softras::Error::Gpu("the GPU device was lost (test)".into()));
+        }
         self.lrs.push(live.lr);
         let loss = if live.lr > self.nan_when_lr_above { f64::NAN } else { 1.0 / self.t as f64 };
         self.pending.push(softras::fit::StepStats { step: self.t, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0, depth: 0.0 });
@@ -185,8 +190,9 @@ impl Fitter for Flaky {
     fn keep_best(&mut self) -> softras::Result<()> {
         Ok(())
     }
-    fn vertices(&mut self, _: bool) -> softras::Result<Vec<glam::Vec3>> {
-        Ok(vec![])
+    fn vertices(&mut self, best: bool) -> softras::Result<Vec<glam::Vec3>> {
+        // the step count as a vertex, so a test can tell which state was copied
+        Ok(if best { vec![glam::Vec3::splat(self.t as f32)] } else { vec![] })
     }
     fn evaluate(&mut self, _: bool, _: f64) -> softras::Result<(Vec<f32>, Vec<f64>)> {
         Ok((vec![], vec![]))
@@ -198,7 +204,7 @@ fn non_finite_steps_roll_back_halve_the_rate_and_finally_stop() {
     let p = FitParams { steps: 50, check_every: 10, lr: 0.04, ..FitParams::default() };
     let stop = std::sync::atomic::AtomicBool::new(false);
     // NaN while lr > 0.011: two roll-backs (0.04 → 0.02 → 0.01), then the fit completes
-    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.011, pending: vec![], lrs: vec![], restores: 0 };
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.011, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 0 };
     let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
     assert_eq!(out.ending, softras::fit::Ending::Done);
     assert_eq!((out.rollbacks, f.restores), (2, 2));
@@ -208,7 +214,7 @@ fn non_finite_steps_roll_back_halve_the_rate_and_finally_stop() {
     assert!(out.history.iter().all(|s| s.loss.is_finite()));
     assert_eq!(out.history.iter().map(|s| s.step).collect::<Vec<_>>(), (1..=50).collect::<Vec<_>>());
     // always NaN: stops after MAX_ROLLBACKS with a message naming the settings to change
-    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.0, pending: vec![], lrs: vec![], restores: 0 };
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 0.0, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 0 };
     let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
     match &out.ending {
         softras::fit::Ending::Diverged(msg) => assert!(msg.contains("--lr") && msg.contains("--sigma"), "{msg}"),
@@ -217,8 +223,26 @@ fn non_finite_steps_roll_back_halve_the_rate_and_finally_stop() {
     assert_eq!(out.rollbacks, softras::fit::MAX_ROLLBACKS + 1);
     // a stop request ends the fit between steps
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0 };
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 0 };
     let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
     assert_eq!(out.ending, softras::fit::Ending::Interrupted);
     assert_eq!(f.lrs.len(), 0);
+}
+
+#[test]
+fn a_lost_device_mid_fit_ends_it_with_the_best_mesh_kept_on_the_host() {
+    let p = FitParams { steps: 50, check_every: 10, ..FitParams::default() };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 25 };
+    let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+    match &out.ending {
+        softras::fit::Ending::Failed(msg) => assert!(msg.contains("lost"), "{msg}"),
+        e => panic!("expected a failure, got {e:?}"),
+    }
+    assert_eq!(out.steps, 20, "the last checked step");
+    // the best state's copy was taken at the check after step 20 (t = 21 then)
+    assert_eq!(out.best_vertices, Some(vec![glam::Vec3::splat(21.0)]));
+    // a failure before anything was kept stays an error
+    let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 3 };
+    assert!(softras::fit::run(&mut f, &p, &stop, |_, _| {}).is_err());
 }
