@@ -122,6 +122,38 @@ pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &st
     let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
     let ox = x0 as i64 - ((side - bw) / 2) as i64;
     let oy = y0 as i64 - ((side - bh) / 2) as i64;
+    if side > MAX_PADDED_SIDE {
+        // a long thin picture (16 × 15632) would pad to a square of 19540² (1.5 GB of f32): box-average
+        // straight into a MAX_PADDED_SIDE² square instead (memory bounded, same picture)
+        let n = MAX_PADDED_SIDE;
+        let f = side as f64 / n as f64;
+        let edge = |k: usize, o: i64| o + (k as f64 * f).floor() as i64;
+        let mut square = vec![0f32; n * n];
+        for (r, out) in square.chunks_exact_mut(n).enumerate() {
+            let (ya, yb) = (edge(r, oy), edge(r + 1, oy));
+            let (y0, y1) = (ya.max(0), yb.min(h as i64));
+            if y0 >= y1 {
+                continue;
+            }
+            for (c, o) in out.iter_mut().enumerate() {
+                let (xa, xb) = (edge(c, ox), edge(c + 1, ox));
+                let (x0, x1) = (xa.max(0), xb.min(w as i64));
+                if x0 >= x1 {
+                    continue;
+                }
+                let mut sum = 0f64;
+                for y in y0..y1 {
+                    let row = &values[y as usize * w as usize..][..w as usize];
+                    sum += row[x0 as usize..x1 as usize].iter().map(|&v| v as f64).sum::<f64>();
+                }
+                *o = (sum / ((yb - ya) * (xb - xa)).max(1) as f64) as f32;
+            }
+        }
+        drop(values);
+        let mask = resize_square(square, n as u32, n as u32, size)?;
+        check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
+        return Ok(mask);
+    }
     let mut square = vec![0f32; side * side];
     for (r, out) in square.chunks_exact_mut(side).enumerate() {
         let sy = oy + r as i64;
@@ -140,6 +172,10 @@ pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &st
     check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
     Ok(mask)
 }
+
+/// Largest side of the padded square a picture is cropped into before resizing (4096² f32 = 64 MB);
+/// larger squares are box-averaged down to it first.
+const MAX_PADDED_SIDE: usize = 4096;
 
 /// Reads a view image file, see [`view_from_bytes`].
 pub fn load_view(path: &Path, size: u32) -> Result<Mask> {

@@ -362,3 +362,25 @@ fn softras_tempdir() -> std::path::PathBuf {
     crate::mesh::tempdir()
 }
 
+
+#[test]
+fn a_long_thin_picture_is_cropped_in_bounded_memory_and_matches_a_smaller_copy() {
+    // 2000 × 6000 with a 1400 × 5000 bar: the padded square would be 7500² (225 MB of f32); it is
+    // box-averaged into 4096² instead, and must give the same mask as the same picture at half size
+    // (whose 3750² square takes the plain path)
+    let big = |scale: u32| {
+        let (w, h) = (2000 / scale, 6000 / scale);
+        let img = ImageBuffer::from_fn(w, h, |x, y| {
+            let inside = x >= 300 / scale && x < 1700 / scale && y >= 500 / scale && y < 5500 / scale;
+            Luma([if inside { 255u8 } else { 0 }])
+        });
+        encode(&DynamicImage::ImageLuma8(img), ImageFormat::Png)
+    };
+    let a = picture_from_bytes(&big(1), 64, Polarity::Auto, "big").unwrap();
+    let b = picture_from_bytes(&big(2), 64, Polarity::Auto, "half").unwrap();
+    let worst = a.values.iter().zip(&b.values).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 0.05, "masks differ by {worst}");
+    let covered: f32 = a.values.iter().sum::<f32>() / (64.0 * 64.0);
+    // 0.8 of the height and 0.8 × 1400/5000 of the width
+    assert!((covered - 0.8 * 0.8 * 0.28).abs() < 0.02, "covered fraction {covered}");
+}
