@@ -59,3 +59,31 @@ fn eval_command_prints_one_line_per_metric() {
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(["eval", a.to_str().unwrap(), "/nonexistent.obj"]).output().unwrap();
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("error:"));
 }
+
+#[test]
+fn ray_crossings_match_the_winding_number_on_closed_meshes() {
+    use softras::metrics::{Inside, voxel_iou_with};
+    // every built-in shape (closed parts, some overlapping, many faces axis-aligned) against the sphere
+    // and against a shifted copy of itself: the fast inside test gives the winding number's IoU
+    let mut checked = 0;
+    for name in softras::shapes::ALL_NAMES {
+        let m = softras::shapes::by_name(name).unwrap();
+        assert_eq!(open_edges(&m), 0, "{name}");
+        let mut shifted = m.clone();
+        for v in &mut shifted.vertices {
+            *v += glam::Vec3::new(0.05, -0.03, 0.02);
+        }
+        for other in [softras::shapes::sphere(), shifted] {
+            let (fast, slow) = (voxel_iou_with(&m, &other, 32, Inside::Auto), voxel_iou_with(&m, &other, 32, Inside::Winding));
+            assert!((fast - slow).abs() < 2e-3, "{name}: rays {fast} winding {slow}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 14);
+    // inward-facing (clockwise) closed meshes count as well
+    let mut cube = softras::shapes::cuboid(glam::Vec3::ZERO, glam::Vec3::splat(0.3));
+    cube.faces.iter_mut().for_each(|f| f.swap(1, 2));
+    let sphere = softras::shapes::sphere();
+    let (fast, slow) = (voxel_iou_with(&cube, &sphere, 32, Inside::Auto), voxel_iou_with(&cube, &sphere, 32, Inside::Winding));
+    assert!(fast > 0.1 && (fast - slow).abs() < 2e-3, "inward cube: rays {fast} winding {slow}");
+}
