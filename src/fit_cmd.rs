@@ -46,7 +46,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = FitParams::default().lambda_flat, allow_hyphen_values = true)]
     pub lambda_flat: f64,
     /// Weight of the depth prior (the picture's silhouette inflated into a height field, held at ±h in
-    /// front of and behind the template centre's plane) [default: 1 for one view, 0 for several;
+    /// front of and behind the template centre's plane) [default: 10 for one view, 0 for several;
     /// with several views a weight > 0 applies it to the first].
     #[arg(long, allow_hyphen_values = true)]
     pub lambda_depth: Option<f64>,

@@ -96,7 +96,7 @@ pub struct GpuFitter {
     num_verts: u32,
     num_edges: u32,
     uniforms: wgpu::Buffer,
-    _reduce_uniforms: [wgpu::Buffer; 3],
+    _reduce_uniforms: [wgpu::Buffer; 4],
     params: GpuBuf<[f32; 4]>,
     adam_m: GpuBuf<[f32; 4]>,
     adam_v: GpuBuf<[f32; 4]>,
@@ -107,7 +107,6 @@ pub struct GpuFitter {
     groups: Vec<wgpu::BindGroup>,
     /// The depth prior's bind group and reduce bind group, when the fit has one.
     depth_groups: Option<[wgpu::BindGroup; 2]>,
-    _depth_reduce_uniforms: wgpu::Buffer,
     best_params_group: wgpu::BindGroup,
     /// Adam's step counter t (1-based at the next step) and its value at the snapshot.
     t: u32,
@@ -212,7 +211,7 @@ impl GpuFitter {
         let stats: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "stats", &[[0.0; 4]; 4]);
         let history: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "history", 2 * HISTORY as usize);
         let uniforms = uniform_buffer(d, "fit_uniforms", std::mem::size_of::<FitUniforms>());
-        let reduce_uniforms = [0, 1, 2].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
+        let reduce_uniforms = [0, 1, 2, 3].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
         let ne = edges.len() as u32;
         // the flatten pass runs one invocation per edge (≈ 1.5 × faces), Adam one per vertex + 1
         let max_groups = d.limits().max_compute_workgroups_per_dimension;
@@ -227,6 +226,8 @@ impl GpuFitter {
             ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 0 },
             ReduceUniforms { n: n as u32, offset: n as u32, stride: 1, out_index: 1 },
             ReduceUniforms { n: ne, offset: 0, stride: 4, out_index: 2 },
+            // the depth prior's per-vertex terms (depth.wgsl), used only when the fit has one
+            ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 3 },
         ]) {
             q.write_buffer(buf, 0, bytemuck::bytes_of(&ru));
         }
@@ -247,15 +248,13 @@ impl GpuFitter {
             fit.record.bind(d, &[&uniforms, &iou.buf, &stats.buf, &history.buf]),
         ];
         let best_params_group = fit.params.bind(d, &[&uniforms, &v0.buf, &best.buf, &rb.verts.buf]);
-        let depth_reduce_uniforms = uniform_buffer(d, "depth_reduce_uniforms", std::mem::size_of::<ReduceUniforms>());
-        q.write_buffer(&depth_reduce_uniforms, 0, bytemuck::bytes_of(&ReduceUniforms { n: n as u32, offset: 0, stride: 1, out_index: 3 }));
         let depth_groups = params.has_depth_prior(views).then(|| {
             let h = super::depth::height_map(&target.masks, target.size, &target.cameras[0]);
             let hmap = GpuBuf::from_slice(d, q, "hmap", &h);
             let depth_res: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "depth_res", n);
             [
                 fit.depth.bind(d, &[&uniforms, &rb.cams.buf, &rb.verts.buf, &hmap.buf, &rb.v_verts.buf, &depth_res.buf]),
-                fit.reduce.bind(d, &[&depth_reduce_uniforms, &depth_res.buf, &stats.buf]),
+                fit.reduce.bind(d, &[&reduce_uniforms[3], &depth_res.buf, &stats.buf]),
             ]
         });
         if let Some(e) = pollster::block_on(oom.pop()) {
@@ -280,7 +279,6 @@ impl GpuFitter {
             history,
             groups,
             depth_groups,
-            _depth_reduce_uniforms: depth_reduce_uniforms,
             best_params_group,
             t: 1,
             t_backup: 1,

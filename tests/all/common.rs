@@ -94,3 +94,8 @@ pub fn disc_mask(w: u32, h: u32, cx: f64, cy: f64, r: f64) -> Vec<f64> {
     }
     out
 }
+
+/// Writes the built-in shape `name` (`softras shape NAME`) as OBJ at `path`: a target mesh for a test.
+pub fn write_shape(name: &str, path: &std::path::Path) {
+    softras::shapes::by_name(name).unwrap_or_else(|| panic!("no shape {name}")).save_obj(path).unwrap();
+}

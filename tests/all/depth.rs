@@ -192,8 +192,7 @@ fn gpu_depth_pass_matches_cpu_oracle() {
 fn one_view_fit(shape: &str, az: &str, extra: &[&str]) -> (f64, f64) {
     let d = crate::mesh::tempdir();
     let (obj, out, rep) = (d.join(format!("{shape}.obj")), d.join("fit.obj"), d.join("r.json"));
-    let (ok, _, err) = softras(&["shape", shape, obj.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    write_shape(shape, &obj);
     let mut args = vec!["fit", "--target-mesh", obj.to_str().unwrap(), "--elevations", "0", "--azimuths", az];
     args.extend_from_slice(&["--size", "64", "--steps", "1000", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
     args.extend_from_slice(extra);

@@ -161,8 +161,7 @@ fn num_views_keeps_round_i_total_over_n() {
 fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let d = tempdir();
     let (target, rep, out) = (d.join("sphere.obj"), d.join("r.json"), d.join("fit.obj"));
-    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    crate::common::write_shape("sphere", &target);
     let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "12", "--size", "32",
         "--template-level", "2", "--steps", "150", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
     assert!(ok, "{err}");
@@ -192,8 +191,7 @@ fn tmp_files(d: &Path) -> Vec<String> {
 fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
     let d = tempdir();
     let target = d.join("T.obj");
-    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    crate::common::write_shape("sphere", &target);
     let target_bytes = std::fs::read(&target).unwrap();
     let pic = d.join("pic.png");
     image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&pic).unwrap();
@@ -390,8 +388,7 @@ fn inputs_are_regular_files_of_bounded_size() {
 fn memory_and_views_are_bounded_before_any_allocation() {
     let d = tempdir();
     let target = d.join("T.obj");
-    let (ok, _, err) = softras(&["shape", "sphere", target.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    crate::common::write_shape("sphere", &target);
     let (t, o) = (target.to_str().unwrap().to_string(), d.join("o.obj").to_str().unwrap().to_string());
     for backend in ["cpu", "gpu", "auto"] {
         // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.3 TB)
