@@ -90,10 +90,9 @@ fn occupancy_rays(m: &Mesh, origin: DVec3, cell: f64, dims: [u32; 3]) -> Vec<boo
     };
     for f in &m.faces {
         let [a, b, c] = f.map(|k| m.vertices[k as usize].as_dvec3());
-        let cross = |u: glam::DVec2, v: glam::DVec2| u.x * v.y - u.y * v.x;
         let yz = |v: DVec3| glam::DVec2::new(v.y, v.z);
         let (a2, b2, c2) = (yz(a), yz(b), yz(c));
-        let d = cross(b2 - a2, c2 - a2); // the normal's x component (× 2 × area)
+        let d = (b2 - a2).perp_dot(c2 - a2); // the normal's x component (× 2 × area)
         if d == 0.0 {
             continue;
         }
@@ -101,7 +100,7 @@ fn occupancy_rays(m: &Mesh, origin: DVec3, cell: f64, dims: [u32; 3]) -> Vec<boo
         for k in range(lo.y - off.y, hi.y - off.y, origin.z, nz) {
             for j in range(lo.x - off.x, hi.x - off.x, origin.y, ny) {
                 let p = glam::DVec2::new(row_y(j), row_z(k));
-                let (w0, w1, w2) = (cross(b2 - p, c2 - p) / d, cross(c2 - p, a2 - p) / d, cross(a2 - p, b2 - p) / d);
+                let (w0, w1, w2) = ((b2 - p).perp_dot(c2 - p) / d, (c2 - p).perp_dot(a2 - p) / d, (a2 - p).perp_dot(b2 - p) / d);
                 if w0 >= 0.0 && w1 >= 0.0 && w2 >= 0.0 {
                     rows[k * ny + j].push((w0 * a.x + w1 * b.x + w2 * c.x, if d > 0.0 { 1 } else { -1 }));
                 }
