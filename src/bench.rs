@@ -108,7 +108,10 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
     if !a.json {
         println!("adapter: {}", ctx.describe());
         println!("camera 2.732,30,0, view angle 30, sigma 1e-4; median of {} runs; times in ms", a.reps);
-        println!("{:>5} {:>6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9}", "level", "faces", "size", "gpu fwd", "gpu f+b", "cpu fwd", "cpu f+b", "cpu/gpu");
+        println!(
+            "{:>5} {:>6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9}",
+            "level", "faces", "size", "gpu fwd", "gpu f+b", "cpu fwd", "cpu f+b", "cpu/gpu"
+        );
     }
     for &level in &a.levels {
         let mesh = Mesh::icosphere(level)?;
@@ -158,7 +161,13 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
                 let o = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
                 println!(
                     "{:>5} {:>6} {:>5} {:>10.2} {:>10.2} {:>10} {:>10} {:>9}",
-                    row.level, row.faces, row.size, row.gpu_forward_ms, row.gpu_forward_backward_ms, o(row.cpu_forward_ms), o(row.cpu_forward_backward_ms),
+                    row.level,
+                    row.faces,
+                    row.size,
+                    row.gpu_forward_ms,
+                    row.gpu_forward_backward_ms,
+                    o(row.cpu_forward_ms),
+                    o(row.cpu_forward_backward_ms),
                     row.speedup.map_or("-".into(), |x| format!("{x:.1}×"))
                 );
             }
@@ -246,7 +255,10 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     println!("target: the animal shape; default settings (σ 1e-4, template radius 0.5); median-free: mean of {} steps", a.fit_steps);
     println!("{:<32} {:>6} {:>12} {:>10} {:>14} {:>9}", "case", "faces", "gpu ms/step", "steps/s", "cpu ms/step", "cpu/gpu");
     for r in &rows {
-        println!("{:<32} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}×", r.case, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup);
+        println!(
+            "{:<32} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}×",
+            r.case, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup
+        );
     }
     Ok(())
 }
@@ -344,7 +356,14 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
     for r in &rows {
         println!(
             "{:<52} {:>6} {:>10.1} {:>10.1} {:>6.0}% {:>12.2} {:>12.2} {:>6}",
-            r.case, r.steps, r.fit_steps_per_second, r.viewer_steps_per_second, 100.0 * r.ratio, r.frame_call_max_ms, r.frame_call_median_ms, r.final_batch
+            r.case,
+            r.steps,
+            r.fit_steps_per_second,
+            r.viewer_steps_per_second,
+            100.0 * r.ratio,
+            r.frame_call_max_ms,
+            r.frame_call_median_ms,
+            r.final_batch
         );
     }
     Ok(())

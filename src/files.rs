@@ -18,10 +18,7 @@ pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
-        return Err(Error::invalid(format!(
-            "{} is not a regular file (a folder, pipe or device cannot be read as input)",
-            path.display()
-        )));
+        return Err(Error::invalid(format!("{} is not a regular file (a folder, pipe or device cannot be read as input)", path.display())));
     }
     if meta.len() > max {
         return Err(Error::invalid(format!("{} is too large ({} bytes; at most {max} are read)", path.display(), meta.len())));
@@ -125,7 +122,11 @@ impl Files {
             self.inputs.iter().map(|(f, p)| (f.as_str(), p.as_path(), resolve(p).ok())).collect();
         let mut outs: Vec<(&str, &Path, PathBuf, bool)> = Vec::new();
         for (flag, p, is_dir) in &self.outputs {
-            let r = if *is_dir { resolve_dir(p, flag)? } else { resolve(p).map_err(|e| Error::invalid(format!("{flag} {}: {e}", p.display())))? };
+            let r = if *is_dir {
+                resolve_dir(p, flag)?
+            } else {
+                resolve(p).map_err(|e| Error::invalid(format!("{flag} {}: {e}", p.display())))?
+            };
             for (iflag, ip, ir) in &inputs {
                 let Some(ir) = ir else { continue };
                 let clash = *ir == r || same_inode(ir, &r) || (*is_dir && ir.parent() == Some(r.as_path()) && is_view_png(ir));
@@ -173,11 +174,7 @@ fn resolve_dir(p: &Path, flag: &str) -> Result<PathBuf> {
     if let Ok(c) = std::fs::canonicalize(p) {
         return Ok(c);
     }
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().map_err(|e| Error::io(".", e))?.join(p)
-    };
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().map_err(|e| Error::io(".", e))?.join(p) };
     let mut missing = Vec::new();
     let mut d = abs.as_path();
     loop {

@@ -148,7 +148,11 @@ fn check_fit_memory(views: usize, size: u32, backend: &str) -> Result<()> {
     }
     let per = if backend == "cpu" { CPU_BYTES_PER_PIXEL } else { GPU_HOST_BYTES_PER_PIXEL };
     let bytes = (views as u64).saturating_mul(size as u64 * size as u64).saturating_mul(per);
-    softras::files::check_memory(bytes, &format!("{views} view(s) at {size}² on the {} engine", if backend == "cpu" { "CPU" } else { "GPU" }), "--size or --num-views")
+    softras::files::check_memory(
+        bytes,
+        &format!("{views} view(s) at {size}² on the {} engine", if backend == "cpu" { "CPU" } else { "GPU" }),
+        "--size or --num-views",
+    )
 }
 
 /// Parses IMG:ELEV:AZIM (the path may itself contain colons).
@@ -159,7 +163,11 @@ fn parse_view(s: &str) -> Result<(PathBuf, f64, f64)> {
         return Err(Error::invalid(format!("--view {s:?}: expected IMG:ELEV:AZIM")));
     };
     let num = |t: &str, what: &str| {
-        t.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| Error::invalid(format!("--view {s:?}: {what} {t:?} is not a number")))
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| Error::invalid(format!("--view {s:?}: {what} {t:?} is not a number")))
     };
     Ok((PathBuf::from(file), num(el, "elevation")?, num(az, "azimuth")?))
 }
@@ -380,7 +388,11 @@ pub fn run(a: FitArgs) -> Result<()> {
         return Err(match &outcome.best_vertices {
             Some(v) => {
                 Mesh { vertices: v.clone(), faces: template.faces.clone() }.save_obj(&a.out)?;
-                Error::invalid(format!("{msg}; the fit stopped after {} steps and the best mesh so far was written to {}", outcome.steps, a.out.display()))
+                Error::invalid(format!(
+                    "{msg}; the fit stopped after {} steps and the best mesh so far was written to {}",
+                    outcome.steps,
+                    a.out.display()
+                ))
             }
             None => Error::invalid(format!("{msg}; the fit stopped before any mesh was kept, nothing was written")),
         });
@@ -392,7 +404,8 @@ pub fn run(a: FitArgs) -> Result<()> {
     let sigma_final = params.sigma_at(params.steps.saturating_sub(1));
     let (sil, ious) = fitter.evaluate(best, sigma_final)?;
     let npix = (params.size * params.size) as usize;
-    let hard: Vec<f64> = (0..infos.len()).map(|k| target::hard_iou(&sil[k * npix..(k + 1) * npix], &target.masks[k * npix..(k + 1) * npix])).collect();
+    let hard: Vec<f64> =
+        (0..infos.len()).map(|k| target::hard_iou(&sil[k * npix..(k + 1) * npix], &target.masks[k * npix..(k + 1) * npix])).collect();
     if result.vertices.iter().any(|v| !v.is_finite()) {
         return Err(Error::invalid("the fit produced non-finite vertices; nothing was written (lower --lr)"));
     }
@@ -458,7 +471,13 @@ pub fn run(a: FitArgs) -> Result<()> {
     );
     match outcome.ending {
         Ending::Done => Ok(()),
-        Ending::Interrupted => Err(Error::invalid(format!("interrupted after {} steps; the best mesh so far was written to {}", outcome.steps, a.out.display()))),
-        Ending::Diverged(msg) | Ending::Failed(msg) => Err(Error::invalid(format!("{msg}; the best mesh so far was written to {}", a.out.display()))),
+        Ending::Interrupted => Err(Error::invalid(format!(
+            "interrupted after {} steps; the best mesh so far was written to {}",
+            outcome.steps,
+            a.out.display()
+        ))),
+        Ending::Diverged(msg) | Ending::Failed(msg) => {
+            Err(Error::invalid(format!("{msg}; the best mesh so far was written to {}", a.out.display())))
+        }
     }
 }

@@ -7,10 +7,10 @@ pub mod files;
 pub mod fit;
 pub mod mesh;
 pub mod metrics;
-pub mod shapes;
 pub mod output;
 pub mod raster;
 pub mod session;
+pub mod shapes;
 pub mod target;
 
 #[cfg(feature = "gui")]

@@ -168,7 +168,11 @@ struct RenderArgs {
 }
 
 fn render(a: RenderArgs) -> softras::Result<()> {
-    softras::files::Files::new().input("--mesh", a.mesh.as_deref()).output("--out", a.out.as_deref()).output("--npy", a.npy.as_deref()).check()?;
+    softras::files::Files::new()
+        .input("--mesh", a.mesh.as_deref())
+        .output("--out", a.out.as_deref())
+        .output("--npy", a.npy.as_deref())
+        .check()?;
     let mesh = match (&a.mesh, a.icosphere, &a.shape) {
         (Some(p), _, _) => Mesh::load_obj(p)?,
         (None, Some(l), _) => Mesh::icosphere(l)?,
@@ -193,7 +197,9 @@ fn render(a: RenderArgs) -> softras::Result<()> {
     }
     let covered = sil.iter().filter(|&&v| v > 0.5).count();
     if covered == 0 {
-        eprintln!("warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle");
+        eprintln!(
+            "warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle"
+        );
     }
     eprintln!(
         "rendered {}×{} ({} faces): {covered} pixels with S > 0.5, sum S = {:.3}",
@@ -213,7 +219,10 @@ fn info() -> softras::Result<()> {
     println!("type:    {:?}", i.device_type);
     println!("driver:  {} {}", i.driver, i.driver_info);
     let l = ctx.device.limits();
-    println!("max storage binding: {} bytes, max workgroups per dimension: {}", l.max_storage_buffer_binding_size, l.max_compute_workgroups_per_dimension);
+    println!(
+        "max storage binding: {} bytes, max workgroups per dimension: {}",
+        l.max_storage_buffer_binding_size, l.max_compute_workgroups_per_dimension
+    );
     Ok(())
 }
 
@@ -225,7 +234,11 @@ static PANIC_MESSAGE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(N
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info.payload();
-        let msg = payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into());
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
         let msg = match info.location() {
             Some(l) => format!("{msg} at {}:{}", l.file(), l.line()),
             None => msg,
@@ -234,7 +247,11 @@ fn install_panic_hook() {
         if thread.name() != Some("main") {
             // threads of our own report through the main thread (scoped threads re-panic there); say it anyway
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "error: internal error in thread {}: {msg} (please report this as a bug)", thread.name().unwrap_or("unnamed"));
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: internal error in thread {}: {msg} (please report this as a bug)",
+                thread.name().unwrap_or("unnamed")
+            );
         }
         if let Ok(mut m) = PANIC_MESSAGE.lock() {
             *m = Some(msg);

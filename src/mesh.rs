@@ -31,24 +31,47 @@ impl Mesh {
     /// becomes faces 4i … 4i+3 of level L, so neighbouring faces have neighbouring indices.
     pub fn icosphere(level: u32) -> Result<Mesh> {
         if level > MAX_ICOSPHERE_LEVEL {
-            return Err(Error::invalid(format!(
-                "icosphere level {level} is out of range 0..={MAX_ICOSPHERE_LEVEL}"
-            )));
+            return Err(Error::invalid(format!("icosphere level {level} is out of range 0..={MAX_ICOSPHERE_LEVEL}")));
         }
         let t = (1.0 + 5f32.sqrt()) / 2.0;
         let mut vertices: Vec<Vec3> = [
-            (-1.0, t, 0.0), (1.0, t, 0.0), (-1.0, -t, 0.0), (1.0, -t, 0.0),
-            (0.0, -1.0, t), (0.0, 1.0, t), (0.0, -1.0, -t), (0.0, 1.0, -t),
-            (t, 0.0, -1.0), (t, 0.0, 1.0), (-t, 0.0, -1.0), (-t, 0.0, 1.0),
+            (-1.0, t, 0.0),
+            (1.0, t, 0.0),
+            (-1.0, -t, 0.0),
+            (1.0, -t, 0.0),
+            (0.0, -1.0, t),
+            (0.0, 1.0, t),
+            (0.0, -1.0, -t),
+            (0.0, 1.0, -t),
+            (t, 0.0, -1.0),
+            (t, 0.0, 1.0),
+            (-t, 0.0, -1.0),
+            (-t, 0.0, 1.0),
         ]
         .iter()
         .map(|&(x, y, z)| Vec3::new(x, y, z).normalize())
         .collect();
         let mut faces: Vec<[u32; 3]> = vec![
-            [0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11],
-            [1, 5, 9], [5, 11, 4], [11, 10, 2], [10, 7, 6], [7, 1, 8],
-            [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9],
-            [4, 9, 5], [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1],
+            [0, 11, 5],
+            [0, 5, 1],
+            [0, 1, 7],
+            [0, 7, 10],
+            [0, 10, 11],
+            [1, 5, 9],
+            [5, 11, 4],
+            [11, 10, 2],
+            [10, 7, 6],
+            [7, 1, 8],
+            [3, 9, 4],
+            [3, 4, 2],
+            [3, 2, 6],
+            [3, 6, 8],
+            [3, 8, 9],
+            [4, 9, 5],
+            [2, 4, 11],
+            [6, 2, 10],
+            [8, 6, 7],
+            [9, 8, 1],
         ];
         for _ in 0..level {
             let mut mid: HashMap<(u32, u32), u32> = HashMap::new();
@@ -82,10 +105,8 @@ impl Mesh {
         let opts = tobj::LoadOptions { triangulate: true, single_index: false, ..Default::default() };
         let mut reader = std::io::BufReader::new(bytes);
         // tobj is a parser of untrusted text: keep a malformed file from ever taking the process down.
-        let loaded = std::panic::catch_unwind(move || {
-            tobj::load_obj_buf(&mut reader, &opts, |_| Err(tobj::LoadError::OpenFileFailed))
-        })
-        .map_err(|_| "the OBJ parser failed on this file (malformed OBJ)".to_string())?;
+        let loaded = std::panic::catch_unwind(move || tobj::load_obj_buf(&mut reader, &opts, |_| Err(tobj::LoadError::OpenFileFailed)))
+            .map_err(|_| "the OBJ parser failed on this file (malformed OBJ)".to_string())?;
         let (models, _materials) = loaded.map_err(|e| format!("not a valid OBJ file ({e})"))?;
         let mut mesh = Mesh { vertices: Vec::new(), faces: Vec::new() };
         for m in &models {

@@ -47,9 +47,9 @@ pub fn watertight_warning(m: &Mesh, name: &str) -> Option<String> {
 }
 
 fn bbox(m: &Mesh) -> (DVec3, DVec3) {
-    m.vertices.iter().fold((DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY)), |(lo, hi), v| {
-        (lo.min(v.as_dvec3()), hi.max(v.as_dvec3()))
-    })
+    m.vertices
+        .iter()
+        .fold((DVec3::splat(f64::INFINITY), DVec3::splat(f64::NEG_INFINITY)), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())))
 }
 
 /// How the inside of a mesh is decided.
@@ -64,11 +64,7 @@ pub enum Inside {
 
 /// Occupancy of the cell centres of `dims` cells of size `cell` from `origin`, in x-fastest order.
 fn occupancy(m: &Mesh, origin: DVec3, cell: f64, dims: [u32; 3], how: Inside) -> Vec<bool> {
-    if how == Inside::Auto && open_edges(m) == 0 {
-        occupancy_rays(m, origin, cell, dims)
-    } else {
-        occupancy_winding(m, origin, cell, dims)
-    }
+    if how == Inside::Auto && open_edges(m) == 0 { occupancy_rays(m, origin, cell, dims) } else { occupancy_winding(m, origin, cell, dims) }
 }
 
 /// For a watertight mesh the winding number at p is the signed count of the faces that a ray from p

@@ -9,8 +9,7 @@ pub fn png16_bytes(values: &[f32], width: u32, height: u32) -> Result<Vec<u8>> {
     let img = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(width, height, px)
         .ok_or_else(|| Error::invalid("image buffer size does not match width × height"))?;
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| Error::invalid(format!("PNG encoding failed: {e}")))?;
+    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| Error::invalid(format!("PNG encoding failed: {e}")))?;
     Ok(out.into_inner())
 }
 
@@ -47,14 +46,14 @@ pub fn parse_npy(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
         return Err(bad("no magic"));
     }
     let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    let header = std::str::from_utf8(bytes.get(10..10 + hlen).ok_or_else(|| bad("short header"))?)
-        .map_err(|_| bad("header is not text"))?;
+    let header =
+        std::str::from_utf8(bytes.get(10..10 + hlen).ok_or_else(|| bad("short header"))?).map_err(|_| bad("header is not text"))?;
     if !header.contains("'<f4'") || !header.contains("'fortran_order': False") {
         return Err(bad("only <f4 in C order is read"));
     }
     let s = header.split("'shape': (").nth(1).and_then(|r| r.split(')').next()).ok_or_else(|| bad("no shape"))?;
-    let shape: Vec<usize> = s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().map_err(|_| bad("shape")))
-        .collect::<Result<_>>()?;
+    let shape: Vec<usize> =
+        s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse().map_err(|_| bad("shape"))).collect::<Result<_>>()?;
     let data = &bytes[10 + hlen..];
     let values: Vec<f32> = data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
     if values.len() != shape.iter().product::<usize>() {

@@ -1,12 +1,12 @@
 //! A live fit that a user steers while it runs (the viewer's engine, with no Bevy in it): settings act
 //! on the very next step, a new target restarts the fit, a bad file leaves the current fit running.
+use crate::Camera;
 use crate::error::{Error, Result};
 use crate::fit::gpu::{GpuFitter, HISTORY, PendingReadback, Snapshot};
 use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats};
 use crate::mesh::Mesh;
 use crate::raster::gpu::GpuContext;
 use crate::target::{self, Polarity};
-use crate::Camera;
 use glam::Vec3;
 use std::path::Path;
 use std::sync::Arc;

@@ -46,12 +46,18 @@ pub fn cuboid(center: Vec3, half: Vec3) -> Mesh {
         })
         .collect();
     let faces = vec![
-        [0, 4, 6], [0, 6, 2], // −x
-        [1, 3, 7], [1, 7, 5], // +x
-        [0, 1, 5], [0, 5, 4], // −y
-        [2, 6, 7], [2, 7, 3], // +y
-        [0, 2, 3], [0, 3, 1], // −z
-        [4, 5, 7], [4, 7, 6], // +z
+        [0, 4, 6],
+        [0, 6, 2], // −x
+        [1, 3, 7],
+        [1, 7, 5], // +x
+        [0, 1, 5],
+        [0, 5, 4], // −y
+        [2, 6, 7],
+        [2, 7, 3], // +y
+        [0, 2, 3],
+        [0, 3, 1], // −z
+        [4, 5, 7],
+        [4, 7, 6], // +z
     ];
     Mesh { vertices, faces }
 }
@@ -148,10 +154,8 @@ pub fn merge(parts: &[Mesh]) -> Mesh {
 /// A chair, +y up, backrest at −z: a seat slab (y ∈ [−0.05, 0.05]), four box legs down to y = −0.7 and
 /// a backrest slab up to y = 0.73. Bounding box [−0.4, 0.4] × [−0.7, 0.73] × [−0.4, 0.4].
 pub fn chair() -> Mesh {
-    let mut parts = vec![
-        cuboid(Vec3::new(0.0, 0.0, 0.0), Vec3::new(0.4, 0.05, 0.4)),
-        cuboid(Vec3::new(0.0, 0.38, -0.35), Vec3::new(0.4, 0.35, 0.05)),
-    ];
+    let mut parts =
+        vec![cuboid(Vec3::new(0.0, 0.0, 0.0), Vec3::new(0.4, 0.05, 0.4)), cuboid(Vec3::new(0.0, 0.38, -0.35), Vec3::new(0.4, 0.35, 0.05))];
     for (x, z) in [(-0.33, -0.33), (0.33, -0.33), (-0.33, 0.33), (0.33, 0.33)] {
         parts.push(cuboid(Vec3::new(x, -0.35, z), Vec3::new(0.05, 0.35, 0.05)));
     }
@@ -178,10 +182,7 @@ pub fn animal() -> Mesh {
 /// handle on +x in the xy plane whose hole is open around (0.36, 0, 0). Bounding box ≈
 /// [−0.55, 0.6] × [−0.45, 0.45] × [−0.4, 0.4].
 pub fn mug() -> Mesh {
-    merge(&[
-        cylinder(Vec3::new(-0.15, 0.0, 0.0), 0.4, 0.45, 48, Axis::Y),
-        torus(Vec3::new(0.32, 0.0, 0.0), 0.22, 0.06, 48, 16, Axis::Z),
-    ])
+    merge(&[cylinder(Vec3::new(-0.15, 0.0, 0.0), 0.4, 0.45, 48, Axis::Y), torus(Vec3::new(0.32, 0.0, 0.0), 0.22, 0.06, 48, 16, Axis::Z)])
 }
 
 /// The trivial target: the level-3 icosphere of radius 0.5.

@@ -251,15 +251,11 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
             continue;
         }
         let field = |c: usize, name: &str| -> Result<&str> {
-            record
-                .get(c)
-                .ok_or_else(|| Error::invalid(format!("views CSV {shown}: row {row}: no {name} (too few fields)")))
+            record.get(c).ok_or_else(|| Error::invalid(format!("views CSV {shown}: row {row}: no {name} (too few fields)")))
         };
         let number = |c: usize, name: &str| -> Result<f64> {
             let s = field(c, name)?;
-            let v: f64 = s
-                .parse()
-                .map_err(|_| Error::invalid(format!("views CSV {shown}: row {row}: {name} \"{s}\" is not a number")))?;
+            let v: f64 = s.parse().map_err(|_| Error::invalid(format!("views CSV {shown}: row {row}: {name} \"{s}\" is not a number")))?;
             if !v.is_finite() {
                 return Err(Error::invalid(format!("views CSV {shown}: row {row}: {name} \"{s}\" is not a finite number")));
             }
@@ -280,18 +276,13 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
                 return Err(Error::invalid(format!("views CSV {shown}: row {row}: {file} is not a file ({})", full.display())));
             }
             Err(_) => {
-                return Err(Error::invalid(format!(
-                    "views CSV {shown}: row {row}: {file} does not exist (looked for {})",
-                    full.display()
-                )));
+                return Err(Error::invalid(format!("views CSV {shown}: row {row}: {file} does not exist (looked for {})", full.display())));
             }
         }
         views.push(ViewSpec { file: full, distance, elevation, azimuth });
     }
     if views.is_empty() {
-        return Err(Error::invalid(format!(
-            "views CSV {shown} has no views: add rows under the header file,distance,elevation,azimuth"
-        )));
+        return Err(Error::invalid(format!("views CSV {shown} has no views: add rows under the header file,distance,elevation,azimuth")));
     }
     Ok(views)
 }
@@ -396,7 +387,9 @@ pub fn file_image_dimensions(path: &Path) -> Result<(u32, u32)> {
 
 fn decode(bytes: &[u8], name: &str) -> Result<DynamicImage> {
     image_dimensions(bytes, name)?;
-    let img = guarded(name, || image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.decode())?;
+    let img = guarded(name, || {
+        image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(image::ImageError::IoError)?.decode()
+    })?;
     if img.width() < 2 || img.height() < 2 {
         return Err(Error::invalid(format!(
             "image {name} is too small ({}×{}): at least 2×2 pixels are needed",

@@ -109,8 +109,7 @@ impl Fitter for CpuFitter {
         let adam = AdamSettings { lr: live.lr, beta1: self.params.beta1, beta2: self.params.beta2, eps: self.params.adam_eps };
         let st = &mut self.state;
         let n = st.delta.len();
-        for i in 0..=n {
-            let g = if i < n { gd[i] } else { gc };
+        for (i, &g) in gd.iter().chain([&gc]).enumerate() {
             if !g.is_finite() {
                 continue;
             }

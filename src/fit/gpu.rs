@@ -182,7 +182,8 @@ impl GpuFitter {
         let fit = FitPasses::new(&ctx)?;
         let n = template.vertices.len();
         let views = target.cameras.len();
-        let dims = Dims { verts: n as u32, faces: template.faces.len() as u32, views: views as u32, width: target.size, height: target.size };
+        let dims =
+            Dims { verts: n as u32, faces: template.faces.len() as u32, views: views as u32, width: target.size, height: target.size };
         let rb = RasterBuffers::new(&ctx, &passes, dims, template)?;
         rb.write_cameras(&ctx, &target.cameras);
         let topo = Topology::new(template);
@@ -211,7 +212,8 @@ impl GpuFitter {
         let stats: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "stats", &[[0.0; 4]; 4]);
         let history: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "history", 2 * HISTORY as usize);
         let uniforms = uniform_buffer(d, "fit_uniforms", std::mem::size_of::<FitUniforms>());
-        let reduce_uniforms = [0, 1, 2, 3].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
+        let reduce_uniforms =
+            [0, 1, 2, 3].map(|k| uniform_buffer(d, &format!("reduce_uniforms{k}"), std::mem::size_of::<ReduceUniforms>()));
         let ne = edges.len() as u32;
         // the flatten pass runs one invocation per edge (≈ 1.5 × faces), Adam one per vertex + 1
         let max_groups = d.limits().max_compute_workgroups_per_dimension;
@@ -320,9 +322,9 @@ impl GpuFitter {
         dispatch(enc, &[(&self.fit.params, group, (self.num_verts.div_ceil(GROUP), 1))]);
     }
 
-    fn copy(&self, pairs: &[(&GpuBuf<[f32; 4]>, &GpuBuf<[f32; 4]>)]) -> Result<()> {
+    fn copy(&self, pairs: &[[&GpuBuf<[f32; 4]>; 2]]) -> Result<()> {
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fit copy") });
-        for (src, dst) in pairs {
+        for [src, dst] in pairs {
             enc.copy_buffer_to_buffer(&src.buf, 0, &dst.buf, 0, src.bytes());
         }
         self.ctx.queue.submit([enc.finish()]);
@@ -462,17 +464,17 @@ impl Fitter for GpuFitter {
 
     fn snapshot(&mut self) -> Result<()> {
         self.t_backup = self.t;
-        self.copy(&[(&self.params, &self.backup[0]), (&self.adam_m, &self.backup[1]), (&self.adam_v, &self.backup[2])])
+        self.copy(&[[&self.params, &self.backup[0]], [&self.adam_m, &self.backup[1]], [&self.adam_v, &self.backup[2]]])
     }
 
     fn restore(&mut self) -> Result<()> {
         self.t = self.t_backup;
         self.pending = 0;
-        self.copy(&[(&self.backup[0], &self.params), (&self.backup[1], &self.adam_m), (&self.backup[2], &self.adam_v)])
+        self.copy(&[[&self.backup[0], &self.params], [&self.backup[1], &self.adam_m], [&self.backup[2], &self.adam_v]])
     }
 
     fn keep_best(&mut self) -> Result<()> {
-        self.copy(&[(&self.params, &self.best)])
+        self.copy(&[[&self.params, &self.best]])
     }
 
     fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>> {

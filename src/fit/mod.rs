@@ -80,10 +80,18 @@ impl FitParams {
     /// Checks every setting before any work, with a message naming the flag.
     pub fn validate(&self) -> Result<()> {
         let pos = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and > 0, got {}", crate::error::num(v)))) }
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!("{name} must be finite and > 0, got {}", crate::error::num(v))))
+            }
         };
         let nonneg = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {}", crate::error::num(v)))) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {}", crate::error::num(v))))
+            }
         };
         let at_most = |name: &str, v: f64, max: f64| {
             if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {}", crate::error::num(v)))) }
@@ -229,7 +237,13 @@ pub const TARGET_SIGMA: f64 = 1e-6;
 
 impl FitTarget {
     /// `mesh`'s silhouettes from `cameras` at σ = [`TARGET_SIGMA`], each view named `name`.
-    pub fn rendered(engine: &mut dyn crate::raster::SoftRasterizer, mesh: &Mesh, cameras: Vec<Camera>, size: u32, name: &str) -> Result<FitTarget> {
+    pub fn rendered(
+        engine: &mut dyn crate::raster::SoftRasterizer,
+        mesh: &Mesh,
+        cameras: Vec<Camera>,
+        size: u32,
+        name: &str,
+    ) -> Result<FitTarget> {
         let sil = engine.forward(mesh, &cameras, &RasterSettings::square(size, TARGET_SIGMA))?;
         let masks = sil.iter().map(|v| v.clamp(0.0, 1.0)).collect();
         Ok(FitTarget { size, names: vec![name.to_string(); cameras.len()], cameras, masks })
@@ -339,8 +353,16 @@ pub fn run(
     stop: &std::sync::atomic::AtomicBool,
     mut progress: impl FnMut(&StepStats, &[StepStats]),
 ) -> Result<FitOutcome> {
-    let mut out =
-        FitOutcome { steps: 0, last: None, best: None, history: Vec::new(), ending: Ending::Done, rollbacks: 0, lr: params.lr, best_vertices: None };
+    let mut out = FitOutcome {
+        steps: 0,
+        last: None,
+        best: None,
+        history: Vec::new(),
+        ending: Ending::Done,
+        rollbacks: 0,
+        lr: params.lr,
+        best_vertices: None,
+    };
     match run_steps(fitter, params, stop, &mut progress, &mut out) {
         Ok(()) => Ok(out),
         // a GPU failure mid-fit ends the fit with what was kept; bad settings are still errors
@@ -370,7 +392,7 @@ fn run_steps(
         let live = Live { lr: out.lr, sigma: params.sigma_at(step), ..params.live() };
         fitter.step(&live)?;
         step += 1;
-        if step % params.check_every.min(fitter.max_pending()).max(1) != 0 && step != params.steps {
+        if !step.is_multiple_of(params.check_every.min(fitter.max_pending()).max(1)) && step != params.steps {
             continue;
         }
         let batch = fitter.drain_stats()?;
@@ -395,7 +417,10 @@ fn run_steps(
                 out.ending = Ending::Diverged(format!(
                     "the loss or gradient became NaN/infinite {} times, even at learning rate {:.3e}: lower --lr \
                      (now {}) or raise --sigma (now {:e})",
-                    out.rollbacks, out.lr * 2.0, params.lr, params.sigma_at(step)
+                    out.rollbacks,
+                    out.lr * 2.0,
+                    params.lr,
+                    params.sigma_at(step)
                 ));
                 break;
             }
@@ -404,4 +429,3 @@ fn run_steps(
     }
     Ok(())
 }
-

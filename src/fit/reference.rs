@@ -20,7 +20,13 @@ fn sigmoid(x: f64) -> f64 {
 /// One coordinate of SoftRas's parametrization: (v, ∂v/∂Δ, ∂v/∂k).
 /// u = sigmoid(b + Δ)·sign(v0), v = relu(u)(1 − k) − relu(−u)(k + 1) + k.
 pub fn param_coord(v0: f64, delta: f64, k: f64) -> (f64, f64, f64) {
-    let s = if v0 > 0.0 { 1.0 } else if v0 < 0.0 { -1.0 } else { 0.0 };
+    let s = if v0 > 0.0 {
+        1.0
+    } else if v0 < 0.0 {
+        -1.0
+    } else {
+        0.0
+    };
     if s == 0.0 {
         return (k, 0.0, 1.0);
     }

@@ -53,11 +53,8 @@ impl Topology {
         }
         nbr_pairs.sort_unstable();
         let (nbr_offsets, neighbors) = csr(n, nbr_pairs.iter().copied());
-        let edges: Vec<[u32; 4]> = edge_faces
-            .iter()
-            .filter(|(_, opp)| opp.len() == 2)
-            .map(|(&(a, b), opp)| [a, b, opp[0], opp[1]])
-            .collect();
+        let edges: Vec<[u32; 4]> =
+            edge_faces.iter().filter(|(_, opp)| opp.len() == 2).map(|(&(a, b), opp)| [a, b, opp[0], opp[1]]).collect();
         let slot_pairs = edges.iter().enumerate().flat_map(|(e, vs)| (0..4).map(move |r| (vs[r], (e * 4 + r) as u32)));
         let mut sp: Vec<(u32, u32)> = slot_pairs.collect();
         sp.sort_unstable();

@@ -148,9 +148,7 @@ impl GpuContext {
     /// One device per process, opened on first use (tests and the CLI share it).
     pub fn shared() -> Result<Arc<GpuContext>> {
         static CTX: OnceLock<std::result::Result<Arc<GpuContext>, String>> = OnceLock::new();
-        CTX.get_or_init(|| GpuContext::new().map(Arc::new).map_err(|e| e.to_string()))
-            .clone()
-            .map_err(Error::Gpu)
+        CTX.get_or_init(|| GpuContext::new().map(Arc::new).map_err(|e| e.to_string())).clone().map_err(Error::Gpu)
     }
 
     /// "name (backend, device type)".
@@ -210,9 +208,7 @@ impl GpuContext {
         });
         self.wait()?;
         self.take_error()?;
-        rx.recv()
-            .map_err(|_| Error::Gpu("readback never completed".into()))?
-            .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
+        rx.recv().map_err(|_| Error::Gpu("readback never completed".into()))?.map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;
         let out = bytemuck::cast_slice::<u8, T>(&staging.slice(..size).get_mapped_range()).to_vec();
         staging.unmap();
         Ok(out)
@@ -276,10 +272,8 @@ pub struct Pass {
 impl Pass {
     pub fn new(device: &wgpu::Device, name: &'static str, binds: &[Bind]) -> Pass {
         let src = pass_source(name).expect("pass names are the files in PASS_SOURCES");
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(name),
-            source: wgpu::ShaderSource::Wgsl(src.into()),
-        });
+        let module =
+            device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(name), source: wgpu::ShaderSource::Wgsl(src.into()) });
         let entries: Vec<wgpu::BindGroupLayoutEntry> = binds
             .iter()
             .enumerate()
@@ -316,11 +310,8 @@ impl Pass {
     }
 
     pub fn bind(&self, device: &wgpu::Device, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
-        let entries: Vec<wgpu::BindGroupEntry> = buffers
-            .iter()
-            .enumerate()
-            .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-            .collect();
+        let entries: Vec<wgpu::BindGroupEntry> =
+            buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
         device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(self.name), layout: &self.layout, entries: &entries })
     }
 }
@@ -400,11 +391,7 @@ impl Dims {
             )));
         }
         let max_groups = limits.max_compute_workgroups_per_dimension;
-        for (what, groups) in [
-            ("views", self.views),
-            ("faces", self.faces.div_ceil(GROUP)),
-            ("vertices", self.verts.div_ceil(GROUP)),
-        ] {
+        for (what, groups) in [("views", self.views), ("faces", self.faces.div_ceil(GROUP)), ("vertices", self.verts.div_ceil(GROUP))] {
             if groups > max_groups {
                 return Err(Error::invalid(format!(
                     "too many {what} for one dispatch on this device ({groups} workgroups > {max_groups})"
@@ -480,10 +467,9 @@ impl RasterBuffers {
             passes.forward.bind(d, &[&b.uniforms, &b.recs.buf, &b.acc.buf]),
             passes.resolve.bind(d, &[&b.uniforms, &b.acc.buf, &b.log_t.buf, &b.sil.buf, &b.trans.buf]),
             passes.backward.bind(d, &[&b.uniforms, &b.recs.buf, &b.trans.buf, &b.v_sil.buf, &b.v_face.buf]),
-            passes.gather.bind(
-                d,
-                &[&b.uniforms, &b.cams.buf, &b.proj.buf, &b.vf_offsets.buf, &b.vf_entries.buf, &b.v_face.buf, &b.v_verts.buf],
-            ),
+            passes
+                .gather
+                .bind(d, &[&b.uniforms, &b.cams.buf, &b.proj.buf, &b.vf_offsets.buf, &b.vf_entries.buf, &b.v_face.buf, &b.v_verts.buf]),
         ];
         let faces: Vec<u32> = mesh.faces.iter().flatten().copied().collect();
         b.faces.write(&ctx.queue, &faces);
@@ -538,10 +524,7 @@ impl RasterBuffers {
     /// Records backward → gather (needs the forward's log T and `v_sil`).
     pub fn encode_backward(&self, passes: &Passes, enc: &mut wgpu::CommandEncoder) {
         let d = self.dims;
-        self.dispatch(
-            enc,
-            &[(&passes.backward, 4, (d.faces.div_ceil(GROUP), d.views)), (&passes.gather, 5, (d.verts.div_ceil(GROUP), 1))],
-        );
+        self.dispatch(enc, &[(&passes.backward, 4, (d.faces.div_ceil(GROUP), d.views)), (&passes.gather, 5, (d.verts.div_ceil(GROUP), 1))]);
     }
 
     fn dispatch(&self, enc: &mut wgpu::CommandEncoder, steps: &[(&Pass, usize, (u32, u32))]) {

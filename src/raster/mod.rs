@@ -85,12 +85,7 @@ pub fn pixel_range(lo: (f64, f64), hi: (f64, f64), w: u32, h: u32) -> Option<(i6
     let fi1 = ((hi.0 + 1.0) * 0.5 * wf - 0.5).floor();
     let fj0 = ((1.0 - hi.1) * 0.5 * hf - 0.5).ceil();
     let fj1 = ((1.0 - lo.1) * 0.5 * hf - 0.5).floor();
-    let r = (
-        fi0.clamp(0.0, wf) as i64,
-        fi1.clamp(-1.0, wf - 1.0) as i64,
-        fj0.clamp(0.0, hf) as i64,
-        fj1.clamp(-1.0, hf - 1.0) as i64,
-    );
+    let r = (fi0.clamp(0.0, wf) as i64, fi1.clamp(-1.0, wf - 1.0) as i64, fj0.clamp(0.0, hf) as i64, fj1.clamp(-1.0, hf - 1.0) as i64);
     (r.0 <= r.1 && r.2 <= r.3).then_some(r)
 }
 
@@ -139,10 +134,7 @@ pub fn make_engine(backend: &str) -> Result<(Box<dyn SoftRasterizer>, Option<Str
                 let note = format!("backend auto: using {}", e.describe());
                 Ok((Box::new(e), Some(note)))
             }
-            Err(e) => Ok((
-                Box::new(cpu::CpuRaster),
-                Some(format!("backend auto: no GPU adapter ({e}); using the CPU reference (slow)")),
-            )),
+            Err(e) => Ok((Box::new(cpu::CpuRaster), Some(format!("backend auto: no GPU adapter ({e}); using the CPU reference (slow)")))),
         },
         other => Err(Error::invalid(format!("unknown backend {other:?} (auto, gpu or cpu)"))),
     }

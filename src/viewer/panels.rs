@@ -92,10 +92,13 @@ pub fn plugin(app: &mut App) {
 
 /// RGBA8 bytes of a gray image in [0, 1].
 fn gray_rgba(values: &[f32]) -> Vec<u8> {
-    values.iter().flat_map(|v| {
-        let g = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-        [g, g, g, 255]
-    }).collect()
+    values
+        .iter()
+        .flat_map(|v| {
+            let g = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            [g, g, g, 255]
+        })
+        .collect()
 }
 
 /// Target only: blue; mesh only: red; both: white.
@@ -132,10 +135,11 @@ fn keyboard(keys: Res<ButtonInput<KeyCode>>, mut fit: ResMut<Fit>, mut contexts:
     if keys.just_pressed(KeyCode::Space) {
         fit.0.playing = !fit.0.playing;
     }
-    if keys.just_pressed(KeyCode::KeyR) && !ctrl {
-        if let Err(e) = fit.0.reset() {
-            fit.0.error = Some(e.to_string());
-        }
+    if keys.just_pressed(KeyCode::KeyR)
+        && !ctrl
+        && let Err(e) = fit.0.reset()
+    {
+        fit.0.error = Some(e.to_string());
     }
     if ctrl && keys.just_pressed(KeyCode::KeyO) {
         open_dialog(&mut fit);
@@ -161,10 +165,10 @@ fn open_dialog(fit: &mut Fit) {
 }
 
 fn save_dialog(fit: &mut Fit) {
-    if let Some(p) = rfd::FileDialog::new().add_filter("OBJ", &["obj"]).set_file_name("result.obj").save_file() {
-        if let Err(e) = fit.0.save_obj(&p) {
-            fit.0.error = Some(e.to_string());
-        }
+    if let Some(p) = rfd::FileDialog::new().add_filter("OBJ", &["obj"]).set_file_name("result.obj").save_file()
+        && let Err(e) = fit.0.save_obj(&p)
+    {
+        fit.0.error = Some(e.to_string());
     }
 }
 
@@ -215,10 +219,10 @@ fn ui(
                 img.data = Some(bytes);
             }
         }
-        if views > 1 {
-            if let Some(mut img) = assets.get_mut(&images.slots[4].0) {
-                img.data = Some(strip_rgba(&s.target.masks, &s.silhouettes, size, views, sel));
-            }
+        if views > 1
+            && let Some(mut img) = assets.get_mut(&images.slots[4].0)
+        {
+            img.data = Some(strip_rgba(&s.target.masks, &s.silhouettes, size, views, sel));
         }
         images.drawn = (s.version, sel);
     }
@@ -243,7 +247,13 @@ fn ui(
         let s = &mut fit.0;
         ui.heading("softras");
         ui.label(format!("adapter: {}", s.adapter()));
-        ui.label(format!("{} vertices, {} faces, {} view(s) at {}²", s.template.vertices.len(), s.template.faces.len(), s.target.cameras.len(), s.target.size));
+        ui.label(format!(
+            "{} vertices, {} faces, {} view(s) at {}²",
+            s.template.vertices.len(),
+            s.template.faces.len(),
+            s.target.cameras.len(),
+            s.target.size
+        ));
         ui.separator();
         ui.horizontal(|ui| {
             if ui.button(if s.playing { "⏸ Pause" } else { "▶ Play" }).clicked() {
@@ -252,10 +262,10 @@ fn ui(
             if ui.button("Step").clicked() {
                 single.0 = true;
             }
-            if ui.button("Reset").clicked() {
-                if let Err(e) = s.reset() {
-                    s.error = Some(e.to_string());
-                }
+            if ui.button("Reset").clicked()
+                && let Err(e) = s.reset()
+            {
+                s.error = Some(e.to_string());
             }
             ui.checkbox(&mut wire.0, "wireframe");
         });
@@ -289,10 +299,10 @@ fn ui(
         ui.label("restart the fit from the template:");
         ui.add(egui::Slider::new(&mut restart.0.size, 16..=512).text("image size"));
         ui.add(egui::Slider::new(&mut restart.0.template_level, 0..=6).text("template level"));
-        if ui.button("Restart with these").clicked() {
-            if let Err(e) = s.restart_with(restart.0) {
-                s.error = Some(e.to_string());
-            }
+        if ui.button("Restart with these").clicked()
+            && let Err(e) = s.restart_with(restart.0)
+        {
+            s.error = Some(e.to_string());
         }
         ui.separator();
         ui.horizontal(|ui| {
@@ -346,7 +356,13 @@ fn ui(
                 ui.label(format!("silhouettes at σ = {:.2e}", s.shown_sigma));
                 if strip {
                     let c = &s.target.cameras[sel];
-                    ui.label(format!("view {} of {views} ({}): elevation {:.0}°, azimuth {:.0}°", sel + 1, s.target.names[sel], c.elevation + 0.0, c.azimuth + 0.0));
+                    ui.label(format!(
+                        "view {} of {views} ({}): elevation {:.0}°, azimuth {:.0}°",
+                        sel + 1,
+                        s.target.names[sel],
+                        c.elevation + 0.0,
+                        c.azimuth + 0.0
+                    ));
                 }
                 if let Some(iou) = s.view_ious.get(sel) {
                     ui.label(format!("soft IoU of this view: {iou:.4}"));
@@ -356,7 +372,8 @@ fn ui(
         if strip {
             ui.label("all views (click one to show it above):");
             egui::ScrollArea::both().max_height(strip_height).show(ui, |ui| {
-                let img = egui::Image::new((ids[4], egui::vec2((t as usize * cols) as f32, (t as usize * rows) as f32))).sense(egui::Sense::click());
+                let img = egui::Image::new((ids[4], egui::vec2((t as usize * cols) as f32, (t as usize * rows) as f32)))
+                    .sense(egui::Sense::click());
                 let r = ui.add(img);
                 if let Some(p) = r.interact_pointer_pos().filter(|_| r.clicked()) {
                     let (x, y) = ((p.x - r.rect.min.x) / t as f32, (p.y - r.rect.min.y) / t as f32);

@@ -2,12 +2,12 @@
 //! cameras drawn as small frusta; the screenshot mode.
 use super::{Fit, Options, ViewerSet};
 use bevy::asset::RenderAssetUsages;
-use bevy::mesh::{Indices, PrimitiveTopology};
-use bevy::prelude::*;
-use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraOutputMode, Viewport};
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
 use bevy::render::render_resource::BlendState;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext};
 use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin};
@@ -118,7 +118,8 @@ fn setup(
         Visibility::Hidden,
         Highlight,
     ));
-    commands.spawn((DirectionalLight { illuminance: 8000.0, ..default() }, Transform::from_xyz(2.0, 4.0, 3.0).looking_at(Vec3::ZERO, Vec3::Y)));
+    commands
+        .spawn((DirectionalLight { illuminance: 8000.0, ..default() }, Transform::from_xyz(2.0, 4.0, 3.0).looking_at(Vec3::ZERO, Vec3::Y)));
     commands.insert_resource(GlobalAmbientLight { brightness: 400.0, ..default() });
     // From +z the image's x runs along world +x, as from SoftRas's default eye at −z: the silhouette
     // on screen matches the target (seen from behind).

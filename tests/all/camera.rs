@@ -1,7 +1,7 @@
 //! SoftRas's camera conventions (docs/conventions.md).
+use glam::DVec3;
 use softras::Camera;
 use softras::raster::{RasterSettings, cpu};
-use glam::DVec3;
 
 #[test]
 fn eye_position_follows_softras() {
@@ -20,10 +20,8 @@ fn image_orientation_right_is_plus_x_and_row_zero_is_top() {
     let c = Camera::new(2.732, 0.0, 0.0, 30.0).unwrap();
     let s = RasterSettings::square(32, 1e-4);
     // a small triangle at world +x and +y
-    let m = softras::Mesh {
-        vertices: vec![[0.5, 0.5, 0.0].into(), [0.7, 0.5, 0.0].into(), [0.5, 0.7, 0.0].into()],
-        faces: vec![[0, 1, 2]],
-    };
+    let m =
+        softras::Mesh { vertices: vec![[0.5, 0.5, 0.0].into(), [0.7, 0.5, 0.0].into(), [0.5, 0.7, 0.0].into()], faces: vec![[0, 1, 2]] };
     let sil = cpu::forward(&m, &[c], &s).sil;
     let (mut ci, mut cj, mut n) = (0.0, 0.0, 0.0);
     for (k, v) in sil.iter().enumerate() {

@@ -7,8 +7,19 @@ use crate::common::softras;
 fn render_writes_png16_and_npy() {
     let d = tempdir();
     let (png, npy) = (d.join("s.png"), d.join("s.npy"));
-    let (ok, _, err) = softras(&["render", "--icosphere", "3", "--size", "40", "--camera", "2.732,30,-15",
-        "--out", png.to_str().unwrap(), "--npy", npy.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "render",
+        "--icosphere",
+        "3",
+        "--size",
+        "40",
+        "--camera",
+        "2.732,30,-15",
+        "--out",
+        png.to_str().unwrap(),
+        "--npy",
+        npy.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let img = image::open(&png).unwrap();
     assert_eq!(img.color(), image::ColorType::L16);
@@ -25,7 +36,19 @@ fn render_writes_png16_and_npy() {
     assert_eq!(img.get_pixel(0, 0).0[0], 0);
     // the CPU engine writes the same picture within f32 rounding
     let npy2 = d.join("c.npy");
-    let (ok, _, err) = softras(&["render", "--icosphere", "3", "--size", "40", "--camera", "2.732,30,-15", "--backend", "cpu", "--npy", npy2.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "render",
+        "--icosphere",
+        "3",
+        "--size",
+        "40",
+        "--camera",
+        "2.732,30,-15",
+        "--backend",
+        "cpu",
+        "--npy",
+        npy2.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let (_, v2) = softras::output::parse_npy(&std::fs::read(&npy2).unwrap()).unwrap();
     assert!(values.iter().zip(&v2).all(|(a, b)| (a - b).abs() < 1e-4));
@@ -222,7 +245,8 @@ fn empty_or_degenerate_results_are_reported() {
     let mut far = softras::shapes::sphere();
     far.vertices.iter_mut().for_each(|v| *v += Vec3::new(100.0, 0.0, 0.0));
     far.save_obj(std::path::Path::new(&p("far.obj"))).unwrap();
-    let (ok, _, err) = softras(&["fit", "--target-mesh", &p("far.obj"), "--num-views", "4", "--size", "16", "--steps", "5", "--out", &p("o.obj")]);
+    let (ok, _, err) =
+        softras(&["fit", "--target-mesh", &p("far.obj"), "--num-views", "4", "--size", "16", "--steps", "5", "--out", &p("o.obj")]);
     assert!(!ok && err.starts_with("error: ") && err.contains("outside every view"), "{err}");
     assert!(!d.join("o.obj").exists());
     // a render that covers no pixel says so

@@ -4,9 +4,9 @@
 use crate::common::*;
 use glam::DVec3;
 use rand::Rng;
+use softras::Camera;
 use softras::fit::depth::{DepthWeights, depth_loss, height_map, height_map_pixels, outline_distance, pixel_world_size, sample};
 use softras::fit::{FitParams, FitTarget, Fitter, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
-use softras::Camera;
 
 #[test]
 fn outline_distance_matches_brute_force() {
@@ -172,9 +172,21 @@ fn gpu_depth_pass_matches_cpu_oracle() {
         }
         let (sg, sc) = (g.drain_stats().unwrap(), c.drain_stats().unwrap());
         for (a, b) in sg.iter().zip(&sc) {
-            assert!((a.depth - b.depth).abs() < 1e-4 * b.depth.max(1e-2), "λ {lambda} step {}: depth gpu {} cpu {}", a.step, a.depth, b.depth);
+            assert!(
+                (a.depth - b.depth).abs() < 1e-4 * b.depth.max(1e-2),
+                "λ {lambda} step {}: depth gpu {} cpu {}",
+                a.step,
+                a.depth,
+                b.depth
+            );
             assert!((a.loss - b.loss).abs() < 1e-4, "λ {lambda} step {}: loss gpu {} cpu {}", a.step, a.loss, b.loss);
-            assert!((a.grad_norm - b.grad_norm).abs() < 1e-3 * b.grad_norm, "λ {lambda} step {}: |g| gpu {} cpu {}", a.step, a.grad_norm, b.grad_norm);
+            assert!(
+                (a.grad_norm - b.grad_norm).abs() < 1e-3 * b.grad_norm,
+                "λ {lambda} step {}: |g| gpu {} cpu {}",
+                a.step,
+                a.grad_norm,
+                b.grad_norm
+            );
             if lambda > 0.0 {
                 assert!(b.depth > 1e-3, "the prior is active: {}", b.depth);
             } else {

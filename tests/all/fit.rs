@@ -142,7 +142,10 @@ fn gpu_fit_is_deterministic_and_converges() {
     let bits = |v: &[glam::Vec3]| v.iter().flat_map(|x| x.to_array().map(f32::to_bits)).collect::<Vec<_>>();
     assert_eq!(bits(&v1), bits(&v2), "two identical fits differ");
     assert_eq!(o1.history.len(), 150);
-    assert_eq!(o1.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>(), o2.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>());
+    assert_eq!(
+        o1.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>(),
+        o2.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>()
+    );
     let first = o1.history[0].soft_iou_mean;
     let hard = softras::target::hard_iou(&sil, &target.masks);
     assert!(hard > 0.9, "hard IoU after 150 steps: {hard} (soft IoU went {first} → {})", o1.history.last().unwrap().soft_iou_mean);
@@ -170,7 +173,15 @@ impl Fitter for Flaky {
         }
         self.lrs.push(live.lr);
         let loss = if live.lr > self.nan_when_lr_above { f64::NAN } else { 1.0 / self.t as f64 };
-        self.pending.push(softras::fit::StepStats { step: self.t, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0, depth: 0.0 });
+        self.pending.push(softras::fit::StepStats {
+            step: self.t,
+            loss,
+            soft_iou_mean: 0.5,
+            grad_norm: 1.0,
+            lap: 0.0,
+            flat: 0.0,
+            depth: 0.0,
+        });
         self.t += 1;
         Ok(())
     }

@@ -13,8 +13,23 @@ fn default_target_reaches_hard_iou_097_in_500_steps() {
     let d = tempdir();
     let (out, rep, hist) = (d.join("r.obj"), d.join("r.json"), d.join("h.csv"));
     let (sil, masks) = (d.join("sil"), d.join("masks"));
-    let (ok, _, err) = softras(&["fit", "--steps", "500", "--size", "128", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap(),
-        "--history", hist.to_str().unwrap(), "--save-silhouettes", sil.to_str().unwrap(), "--save-masks", masks.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "fit",
+        "--steps",
+        "500",
+        "--size",
+        "128",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--save-silhouettes",
+        sil.to_str().unwrap(),
+        "--save-masks",
+        masks.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let r = report(&rep);
     let keys: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).collect();
@@ -61,8 +76,21 @@ fn multi_view_fit_of_a_chair_reaches_hard_iou_095() {
         for a in 0..8 {
             let az = -45.0 * a as f64;
             let f = format!("v{k}.png");
-            let (ok, _, err) = softras(&["render", "--shape", "chair", "--size", "64", "--sigma", "1e-6", "--view-angle", "15",
-                "--camera", &format!("2.732,{el},{az}"), "--out", d.join(&f).to_str().unwrap()]);
+            let (ok, _, err) = softras(&[
+                "render",
+                "--shape",
+                "chair",
+                "--size",
+                "64",
+                "--sigma",
+                "1e-6",
+                "--view-angle",
+                "15",
+                "--camera",
+                &format!("2.732,{el},{az}"),
+                "--out",
+                d.join(&f).to_str().unwrap(),
+            ]);
             assert!(ok, "{err}");
             csv.push_str(&format!("{f},2.732,{el},{az}\n"));
             k += 1;
@@ -71,8 +99,17 @@ fn multi_view_fit_of_a_chair_reaches_hard_iou_095() {
     let _ = chair;
     std::fs::write(d.join("views.csv"), csv).unwrap();
     let rep = d.join("r.json");
-    let (ok, _, err) = softras(&["fit", "--views", d.join("views.csv").to_str().unwrap(), "--steps", "600",
-        "--out", d.join("chair.obj").to_str().unwrap(), "--report", rep.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "fit",
+        "--views",
+        d.join("views.csv").to_str().unwrap(),
+        "--steps",
+        "600",
+        "--out",
+        d.join("chair.obj").to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let r = report(&rep);
     assert_eq!(r["views"].as_array().unwrap().len(), 24);
@@ -96,7 +133,9 @@ fn bad_fit_input_is_a_clear_error_and_writes_no_obj() {
     image::GrayImage::from_pixel(32, 32, image::Luma([0])).save(&blank).unwrap();
     let (tiny, blank) = (tiny.to_str().unwrap().to_string(), blank.to_str().unwrap().to_string());
     let good = d.join("good.png");
-    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&good).unwrap();
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }]))
+        .save(&good)
+        .unwrap();
     let good = good.to_str().unwrap().to_string();
     let missing_csv = w("missing.csv", b"file,distance,elevation,azimuth\nnope.png,2.7,0,0\n");
     let nocol_csv = w("nocol.csv", b"file,distance,elevation\ngood.png,2.7,0\n");
@@ -162,8 +201,23 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let d = tempdir();
     let (target, rep, out) = (d.join("sphere.obj"), d.join("r.json"), d.join("fit.obj"));
     crate::common::write_shape("sphere", &target);
-    let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "12", "--size", "32",
-        "--template-level", "2", "--steps", "150", "--out", out.to_str().unwrap(), "--report", rep.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "fit",
+        "--target-mesh",
+        target.to_str().unwrap(),
+        "--num-views",
+        "12",
+        "--size",
+        "32",
+        "--template-level",
+        "2",
+        "--steps",
+        "150",
+        "--out",
+        out.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let r = report(&rep);
     assert_eq!(r["views"].as_array().unwrap().len(), 12);
@@ -176,7 +230,8 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     assert!(f > 0.3, "fscore {f}");
     assert!(r["hard_iou_mean"].as_f64().unwrap() > 0.9);
     // --num-views beyond the camera count is a clear error
-    let (ok, _, err) = softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
+    let (ok, _, err) =
+        softras(&["fit", "--target-mesh", target.to_str().unwrap(), "--num-views", "121", "--out", d.join("x.obj").to_str().unwrap()]);
     assert!(!ok && err.contains("--num-views"), "{err}");
 }
 
@@ -194,7 +249,9 @@ fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
     crate::common::write_shape("sphere", &target);
     let target_bytes = std::fs::read(&target).unwrap();
     let pic = d.join("pic.png");
-    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&pic).unwrap();
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }]))
+        .save(&pic)
+        .unwrap();
     let pic_bytes = std::fs::read(&pic).unwrap();
     std::fs::create_dir(d.join("sub")).unwrap();
     std::os::unix::fs::symlink(&target, d.join("link.obj")).unwrap();
@@ -306,8 +363,23 @@ fn sigterm_stops_a_fit_and_writes_the_best_mesh() {
 fn history_keeps_every_step_with_a_long_check_interval() {
     let d = tempdir();
     let hist = d.join("h.csv");
-    let (ok, _, err) = softras(&["fit", "--backend", "gpu", "--steps", "5000", "--check-every", "5000", "--size", "8", "--template-level", "0",
-        "--out", d.join("o.obj").to_str().unwrap(), "--history", hist.to_str().unwrap()]);
+    let (ok, _, err) = softras(&[
+        "fit",
+        "--backend",
+        "gpu",
+        "--steps",
+        "5000",
+        "--check-every",
+        "5000",
+        "--size",
+        "8",
+        "--template-level",
+        "0",
+        "--out",
+        d.join("o.obj").to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let h = std::fs::read_to_string(&hist).unwrap();
     assert_eq!(h.lines().count(), 5001, "one history row per step");
@@ -350,7 +422,9 @@ fn inputs_are_regular_files_of_bounded_size() {
     image::GrayImage::from_fn(20000, 2, |x, _| image::Luma([if x % 7 == 0 { 255 } else { 0 }])).save(d.join("wide.png")).unwrap();
     std::fs::write(d.join("wide.csv"), "file,distance,elevation,azimuth\nwide.png,2.732,0,0\n").unwrap();
     let good = d.join("good.png");
-    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }])).save(&good).unwrap();
+    image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }]))
+        .save(&good)
+        .unwrap();
     let good = good.to_str().unwrap().to_string();
     let (o, dir) = (p("o.obj"), p(""));
     let fit = |extra: &[&str]| {
@@ -394,12 +468,17 @@ fn memory_and_views_are_bounded_before_any_allocation() {
         // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.3 TB)
         let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--backend", backend, "--size", "16384", "--out", &o], 60);
         assert_eq!(code, Some(1), "{backend}: {err}");
-        assert!(err.starts_with("error: ") && err.contains("--size") && err.contains("--num-views") && err.contains("GiB"), "{backend}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains("--size") && err.contains("--num-views") && err.contains("GiB"),
+            "{backend}: {err}"
+        );
     }
     let elevations: Vec<String> = (0..101).map(|k| format!("{}", k as f64 * 0.5 - 25.0)).collect();
     let azimuths: Vec<String> = (0..100).map(|k| format!("{}", -(k as f64) * 3.0)).collect();
-    let (code, err) = softras_within(&["fit", "--target-mesh", &t, "--elevations", &elevations.join(","), "--azimuths", &azimuths.join(","),
-        "--size", "8", "--out", &o], 60);
+    let (code, err) = softras_within(
+        &["fit", "--target-mesh", &t, "--elevations", &elevations.join(","), "--azimuths", &azimuths.join(","), "--size", "8", "--out", &o],
+        60,
+    );
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("10000") && err.contains("--num-views"), "{err}");
     assert!(!Path::new(&o).exists());

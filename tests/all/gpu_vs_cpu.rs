@@ -166,7 +166,11 @@ fn large_triangle_hard_area_matches_projected_area() {
         ("cpu", cpu::forward(&tri, &c, &s).sil),
     ] {
         let hard = sil.iter().filter(|&&v| v > 0.5).count() as f64;
-        assert!((hard - area).abs() <= perimeter / 2.0, "{name}: {hard} pixels, projected area {area:.1}, half perimeter {:.1}", perimeter / 2.0);
+        assert!(
+            (hard - area).abs() <= perimeter / 2.0,
+            "{name}: {hard} pixels, projected area {area:.1}, half perimeter {:.1}",
+            perimeter / 2.0
+        );
         assert!(area > 0.1 * (size * size) as f64, "the triangle should be large: {area:.0} pixels");
     }
 }
@@ -176,7 +180,12 @@ fn gpu_engine_rejects_bad_settings_before_dispatch() {
     let mut g = gpu_raster();
     let m = blob(1, 1);
     let c = cams();
-    for s in [RasterSettings::square(0, 1e-4), RasterSettings::square(64, 0.0), RasterSettings::square(64, f64::NAN), RasterSettings::square(100_000, 1e-4)] {
+    for s in [
+        RasterSettings::square(0, 1e-4),
+        RasterSettings::square(64, 0.0),
+        RasterSettings::square(64, f64::NAN),
+        RasterSettings::square(100_000, 1e-4),
+    ] {
         assert!(g.forward(&m, &c, &s).is_err(), "{s:?} accepted");
     }
     // too big for the device's buffers: a clear error, not a wgpu panic

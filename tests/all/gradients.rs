@@ -66,8 +66,10 @@ fn finite_difference_check_can_fail() {
     let (_, v_sil) = iou_loss_and_grad(&fwd.sil, &masks[0]);
     let wrong = RasterSettings { sigma: 1.1e-2, ..s };
     let g = cpu::backward(&mesh, &cams, &wrong, &fwd, &v_sil);
-    let (vi, k) = (0..mesh.vertices.len()).flat_map(|v| (0..3).map(move |k| (v, k)))
-        .max_by(|a, b| g[a.0][a.1].abs().total_cmp(&g[b.0][b.1].abs())).unwrap();
+    let (vi, k) = (0..mesh.vertices.len())
+        .flat_map(|v| (0..3).map(move |k| (v, k)))
+        .max_by(|a, b| g[a.0][a.1].abs().total_cmp(&g[b.0][b.1].abs()))
+        .unwrap();
     let h = 1e-5f32;
     let (mut p, mut m) = (mesh.clone(), mesh.clone());
     p.vertices[vi][k] += h;

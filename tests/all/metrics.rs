@@ -49,14 +49,18 @@ fn eval_command_prints_one_line_per_metric() {
     let (a, b) = (d.join("a.obj"), d.join("b.obj"));
     cuboid(Vec3::ZERO, Vec3::splat(0.5)).save_obj(&a).unwrap();
     cuboid(Vec3::new(0.5, 0.0, 0.0), Vec3::splat(0.5)).save_obj(&b).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(["eval", a.to_str().unwrap(), b.to_str().unwrap()]).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras"))
+        .args(["eval", a.to_str().unwrap(), b.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("voxel_iou: 0.3"), "{text}");
     assert!(lines[1].starts_with("chamfer: ") && lines[2].starts_with("fscore: "), "{text}");
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(["eval", a.to_str().unwrap(), "/nonexistent.obj"]).output().unwrap();
+    let bad =
+        std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(["eval", a.to_str().unwrap(), "/nonexistent.obj"]).output().unwrap();
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("error:"));
 }
 

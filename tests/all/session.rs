@@ -107,7 +107,9 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     assert!(s.step > n, "the fit goes on");
     // a good one restarts on it
     let good = d.join("disc.png");
-    image::GrayImage::from_fn(40, 40, |x, y| image::Luma([if (x as i32 - 20).pow(2) + (y as i32 - 20).pow(2) < 150 { 255 } else { 0 }])).save(&good).unwrap();
+    image::GrayImage::from_fn(40, 40, |x, y| image::Luma([if (x as i32 - 20).pow(2) + (y as i32 - 20).pow(2) < 150 { 255 } else { 0 }]))
+        .save(&good)
+        .unwrap();
     assert!(s.load_picture(&good));
     assert_eq!(s.epoch, epoch + 1, "the viewer redraws the cameras and the mesh");
     assert_eq!((s.step, s.error.clone()), (0, None));

@@ -12,11 +12,15 @@ fn module(name: &str) -> naga::Module {
 }
 
 fn struct_size(m: &naga::Module, name: &str) -> u32 {
-    m.types.iter().find(|(_, t)| t.name.as_deref() == Some(name)).map(|(h, _)| {
-        let mut layouter = naga::proc::Layouter::default();
-        layouter.update(m.to_ctx()).unwrap();
-        layouter[h].size
-    }).unwrap_or_else(|| panic!("no struct {name}"))
+    m.types
+        .iter()
+        .find(|(_, t)| t.name.as_deref() == Some(name))
+        .map(|(h, _)| {
+            let mut layouter = naga::proc::Layouter::default();
+            layouter.update(m.to_ctx()).unwrap();
+            layouter[h].size
+        })
+        .unwrap_or_else(|| panic!("no struct {name}"))
 }
 
 #[test]
@@ -28,10 +32,14 @@ fn every_pass_validates_and_mirrors_match() {
         assert_eq!(struct_size(&m, "ReduceUniforms") as usize, std::mem::size_of::<softras::fit::gpu::ReduceUniforms>());
         assert_eq!(struct_size(&m, "FaceRec") as usize, std::mem::size_of::<FaceRec>());
         assert_eq!(struct_size(&m, "Camera") as usize, std::mem::size_of::<softras::camera::GpuCamera>());
-        let consts: Vec<(String, String)> = m.constants.iter().filter_map(|(_, c)| {
-            let v = format!("{:?}", m.global_expressions[c.init]);
-            c.name.clone().map(|n| (n, v))
-        }).collect();
+        let consts: Vec<(String, String)> = m
+            .constants
+            .iter()
+            .filter_map(|(_, c)| {
+                let v = format!("{:?}", m.global_expressions[c.init]);
+                c.name.clone().map(|n| (n, v))
+            })
+            .collect();
         let (_, v) = consts.iter().find(|(k, _)| k == "GROUP").unwrap();
         assert!(v.contains(&format!("U32({GROUP})")), "{name}: GROUP = {v}");
         // bindings: 0..n in group 0, as many as the Rust layout declares

@@ -113,8 +113,7 @@ fn alpha_is_kept_soft_and_luminance_ignored() {
     let c = inv.values[(27 * 64 + 20) as usize];
     assert!(c < 0.01, "disc centre {c}");
     // LumaA 16-bit works the same way
-    let la: ImageBuffer<LumaA<u16>, Vec<u16>> =
-        ImageBuffer::from_fn(W, H, |x, y| LumaA([0, img.get_pixel(x, y)[3] as u16 * 257]));
+    let la: ImageBuffer<LumaA<u16>, Vec<u16>> = ImageBuffer::from_fn(W, H, |x, y| LumaA([0, img.get_pixel(x, y)[3] as u16 * 257]));
     let m16 = picture_from_bytes(&encode(&DynamicImage::ImageLumaA16(la), ImageFormat::Png), 64, Polarity::Auto, "la16").unwrap();
     let diff = m16.values.iter().zip(&m.values).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
     assert!(diff < 1e-3, "LumaA16 vs RGBA8: {diff}");
@@ -164,13 +163,19 @@ fn two_levels_separate_exactly_without_resampling() {
     let m = picture_from_bytes(&encode(&DynamicImage::ImageLuma8(g8), ImageFormat::Png), 20, Polarity::Auto, "g8").unwrap();
     assert_eq!(m.values, want);
     // 16-bit, levels 30000 / 30100: the same 8-bit bin, still separated
-    let g16: ImageBuffer<Luma<u16>, Vec<u16>> =
-        ImageBuffer::from_fn(40, 40, |x, y| Luma([if rect(x, y) { 30000 } else { 30100 }]));
+    let g16: ImageBuffer<Luma<u16>, Vec<u16>> = ImageBuffer::from_fn(40, 40, |x, y| Luma([if rect(x, y) { 30000 } else { 30100 }]));
     let m = picture_from_bytes(&encode(&DynamicImage::ImageLuma16(g16), ImageFormat::Png), 20, Polarity::Auto, "g16").unwrap();
     assert_eq!(m.values, want, "dark rectangle, auto polarity");
     // a three-level image: Otsu puts the middle level with the nearer one
-    let g3: ImageBuffer<Luma<u8>, Vec<u8>> =
-        ImageBuffer::from_fn(40, 40, |x, y| Luma([if rect(x, y) { 200 } else if x < 3 { 60 } else { 40 }]));
+    let g3: ImageBuffer<Luma<u8>, Vec<u8>> = ImageBuffer::from_fn(40, 40, |x, y| {
+        Luma([if rect(x, y) {
+            200
+        } else if x < 3 {
+            60
+        } else {
+            40
+        }])
+    });
     let m = picture_from_bytes(&encode(&DynamicImage::ImageLuma8(g3), ImageFormat::Png), 20, Polarity::Auto, "g3").unwrap();
     assert_eq!(m.values, want);
 }
@@ -179,7 +184,11 @@ fn two_levels_separate_exactly_without_resampling() {
 fn off_centre_rectangle_is_centred_at_80_percent() {
     // a 40×16 rectangle at x 3..43, y 50..66 of a 120×90 image: square 50, ×2 to 100
     let img: ImageBuffer<Rgb<u8>, Vec<u8>> =
-        ImageBuffer::from_fn(120, 90, |x, y| if (3..43).contains(&x) && (50..66).contains(&y) { Rgb([20, 20, 20]) } else { Rgb([200, 210, 220]) });
+        ImageBuffer::from_fn(
+            120,
+            90,
+            |x, y| if (3..43).contains(&x) && (50..66).contains(&y) { Rgb([20, 20, 20]) } else { Rgb([200, 210, 220]) },
+        );
     let m = picture_from_bytes(&encode(&DynamicImage::ImageRgb8(img), ImageFormat::Bmp), 100, Polarity::Auto, "r").unwrap();
     let (cx, cy) = centroid(&m);
     assert!((cx - 50.0).abs() < 0.1 && (cy - 50.0).abs() < 0.1, "centroid ({cx}, {cy})");
@@ -191,7 +200,11 @@ fn off_centre_rectangle_is_centred_at_80_percent() {
     assert!((total - 80.0 * 32.0).abs() < 40.0, "area {total}");
     // a 2-pixel speck far away does not move it
     let specked: ImageBuffer<Rgb<u8>, Vec<u8>> = ImageBuffer::from_fn(120, 90, |x, y| {
-        if ((3..43).contains(&x) && (50..66).contains(&y)) || ((110..112).contains(&x) && y == 4) { Rgb([20, 20, 20]) } else { Rgb([200, 210, 220]) }
+        if ((3..43).contains(&x) && (50..66).contains(&y)) || ((110..112).contains(&x) && y == 4) {
+            Rgb([20, 20, 20])
+        } else {
+            Rgb([200, 210, 220])
+        }
     });
     let s = picture_from_bytes(&encode(&DynamicImage::ImageRgb8(specked), ImageFormat::Png), 100, Polarity::Auto, "s").unwrap();
     assert_eq!(s, m);
@@ -361,7 +374,6 @@ fn save_png_and_iou() {
 fn softras_tempdir() -> std::path::PathBuf {
     crate::mesh::tempdir()
 }
-
 
 #[test]
 fn a_long_thin_picture_is_cropped_in_bounded_memory_and_matches_a_smaller_copy() {

@@ -9,8 +9,21 @@ fn viewer_screenshot_shows_the_mesh_and_the_panels() {
     let d = crate::mesh::tempdir();
     let shot = d.join("shot.png");
     let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24", env!("CARGO_BIN_EXE_softras"), "view", "--size", "64", "--template-level", "3",
-            "--screenshot", shot.to_str().unwrap(), "--after-steps", "20"])
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_softras"),
+            "view",
+            "--size",
+            "64",
+            "--template-level",
+            "3",
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--after-steps",
+            "20",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "viewer failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -47,8 +60,25 @@ fn viewer_shows_a_strip_of_views_for_multi_view_fits() {
     let bin = env!("CARGO_BIN_EXE_softras");
     assert!(Command::new(bin).args(["shape", "animal", shape.to_str().unwrap()]).status().unwrap().success());
     let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24", bin, "view", "--target-mesh", shape.to_str().unwrap(), "--num-views", "6",
-            "--size", "32", "--template-level", "2", "--screenshot", shot.to_str().unwrap(), "--after-steps", "5"])
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            bin,
+            "view",
+            "--target-mesh",
+            shape.to_str().unwrap(),
+            "--num-views",
+            "6",
+            "--size",
+            "32",
+            "--template-level",
+            "2",
+            "--screenshot",
+            shot.to_str().unwrap(),
+            "--after-steps",
+            "5",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "viewer failed: {}", String::from_utf8_lossy(&out.stderr));
