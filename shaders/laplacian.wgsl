@@ -3,7 +3,7 @@
 
 @group(0) @binding(0) var<uniform> fu: FitUniforms;
 @group(0) @binding(1) var<storage, read> verts: array<vec4f>;
-@group(0) @binding(2) var<storage, read> topo: array<u32>;          // layout: the "topo" comment at the end of common.wgsl
+@group(0) @binding(2) var<storage, read> topo: array<u32>;          // layout: the "topo" comment in lib/fit.wgsl
 @group(0) @binding(3) var<storage, read_write> lap: array<vec4f>;   // ℓ_i xyz, |ℓ_i|²
 
 @compute @workgroup_size(GROUP)

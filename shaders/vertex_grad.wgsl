@@ -11,7 +11,7 @@
 @group(0) @binding(2) var<storage, read> params: array<vec4f>;
 @group(0) @binding(3) var<storage, read> v_verts: array<vec4f>;       // gather.wgsl (+ depth.wgsl)
 @group(0) @binding(4) var<storage, read> lap: array<vec4f>;           // see laplacian.wgsl
-@group(0) @binding(5) var<storage, read> topo: array<u32>;            // layout: the "topo" comment at the end of common.wgsl
+@group(0) @binding(5) var<storage, read> topo: array<u32>;            // layout: the "topo" comment in lib/fit.wgsl
 @group(0) @binding(6) var<storage, read> edge_grads: array<vec4f>;    // see flatten.wgsl
 @group(0) @binding(7) var<storage, read_write> grads: array<vec4f>;   // ∂L/∂Δ per vertex
 @group(0) @binding(8) var<storage, read_write> vstats: array<vec4f>;  // 2 per vertex, see above

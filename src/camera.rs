@@ -98,25 +98,6 @@ impl Camera {
     }
 }
 
-/// A camera as the shaders see it (`Camera` in common.wgsl): rows of R, the eye and tan θ (f32).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct GpuCamera {
-    pub r0: [f32; 4],
-    pub r1: [f32; 4],
-    pub r2: [f32; 4],
-    /// xyz: the eye e (v_c = R (v − e)); w: tan θ.
-    pub eye_tan: [f32; 4],
-}
-
-impl From<&Camera> for GpuCamera {
-    fn from(c: &Camera) -> Self {
-        let r = c.rotation();
-        let row = |v: DVec3, w: f64| [v.x as f32, v.y as f32, v.z as f32, w as f32];
-        GpuCamera { r0: row(r.row(0), 0.0), r1: row(r.row(1), 0.0), r2: row(r.row(2), 0.0), eye_tan: row(c.eye(), c.tan_half_fov()) }
-    }
-}
-
 /// Parses "DIST,ELEV,AZIM".
 pub fn parse_camera_triplet(s: &str) -> std::result::Result<(f64, f64, f64), String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();

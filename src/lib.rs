@@ -5,6 +5,7 @@ pub mod camera;
 pub mod error;
 pub mod files;
 pub mod fit;
+pub mod gpu;
 pub mod mesh;
 pub mod metrics;
 pub mod output;

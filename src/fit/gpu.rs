@@ -2,86 +2,34 @@
 //! params → project → setup → forward → resolve → iou_reduce → iou_grad → backward → gather →
 //! laplacian → flatten → vertex_grad → reduce ×3 → adam → record. Nothing is read back per step;
 //! [`Fitter::drain_stats`] reads the recorded history every few steps.
+use super::passes::{Adam, Depth, FitUniforms, Flatten, IouGrad, IouReduce, Laplacian, Params, Record, Reduce, ReduceUniforms, VertexGrad};
 use super::topology::Topology;
 use super::{FitParams, FitTarget, Fitter, Live, StepStats};
 use crate::error::{Error, Result};
+use crate::gpu::{Bound, GROUP, GpuBuf, GpuContext, Op, dispatch, encode, uniform_buffer};
 use crate::mesh::Mesh;
-use crate::raster::gpu::{Bind, Dims, GROUP, GpuBuf, GpuContext, Pass, Passes, RasterBuffers, dispatch};
-use bytemuck::{Pod, Zeroable};
+use crate::raster::gpu::{Dims, RasterBuffers};
 use glam::Vec3;
 use std::sync::Arc;
 
-/// Mirrors `FitUniforms` in shaders/common.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub struct FitUniforms {
-    pub num_verts: u32,
-    pub num_edges: u32,
-    pub num_views: u32,
-    pub num_pixels: u32,
-    pub lr: f32,
-    pub beta1: f32,
-    pub beta2: f32,
-    pub adam_eps: f32,
-    pub bias1: f32,
-    pub bias2: f32,
-    pub lambda_lap: f32,
-    pub lambda_flat: f32,
-    pub history_slot: u32,
-    pub lambda_depth: f32,
-    pub depth_z0: f32,
-    pub depth_size: u32,
-    pub depth_near: f32,
-    pub thickness: f32,
-    pub _pad: [u32; 2],
-}
-
-/// Mirrors `ReduceUniforms` in shaders/common.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub struct ReduceUniforms {
-    pub n: u32,
-    pub offset: u32,
-    pub stride: u32,
-    pub out_index: u32,
-}
-
-/// Pipelines of the fit passes.
-pub struct FitPasses {
-    pub params: Pass,
-    pub iou_reduce: Pass,
-    pub iou_grad: Pass,
-    pub laplacian: Pass,
-    pub flatten: Pass,
-    pub vertex_grad: Pass,
-    pub reduce: Pass,
-    pub adam: Pass,
-    pub record: Pass,
-    pub depth: Pass,
-}
-
-impl FitPasses {
-    pub fn new(ctx: &GpuContext) -> Result<FitPasses> {
-        use Bind::*;
-        let d = &ctx.device;
-        let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
-        let p = FitPasses {
-            params: Pass::new(d, "params", &[Uniform, Read, Read, ReadWrite]),
-            iou_reduce: Pass::new(d, "iou_reduce", &[Uniform, Read, Read, ReadWrite]),
-            iou_grad: Pass::new(d, "iou_grad", &[Uniform, Read, Read, ReadWrite]),
-            laplacian: Pass::new(d, "laplacian", &[Uniform, Read, Read, ReadWrite]),
-            flatten: Pass::new(d, "flatten", &[Uniform, Read, Read, ReadWrite]),
-            vertex_grad: Pass::new(d, "vertex_grad", &[Uniform, Read, Read, Read, Read, Read, Read, ReadWrite, ReadWrite]),
-            reduce: Pass::new(d, "reduce", &[Uniform, Read, ReadWrite]),
-            adam: Pass::new(d, "adam", &[Uniform, Read, Read, ReadWrite, ReadWrite, ReadWrite]),
-            record: Pass::new(d, "record", &[Uniform, Read, Read, ReadWrite]),
-            depth: Pass::new(d, "depth", &[Uniform, Read, Read, Read, ReadWrite, ReadWrite]),
-        };
-        if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(Error::Gpu(format!("building the fit pipelines failed: {e}")));
-        }
-        Ok(p)
-    }
+/// The fit's passes bound to one fitter's buffers.
+struct FitBound {
+    params: Bound,
+    /// The params pass writing the best parameters' vertices.
+    best_params: Bound,
+    iou_reduce: Bound,
+    iou_grad: Bound,
+    laplacian: Bound,
+    flatten: Bound,
+    vertex_grad: Bound,
+    /// Sums of ∂L/∂c, of |∂L/∂Δ|² and |ℓ|², and of the flatten terms (reduce uniforms 0, 1, 2).
+    reduce_vstats_c: Bound,
+    reduce_vstats_g: Bound,
+    reduce_flat: Bound,
+    adam: Bound,
+    record: Bound,
+    /// The depth prior and the sum of its terms (reduce uniforms 3), when the fit has one.
+    depth: Option<[Bound; 2]>,
 }
 
 /// History slots kept on the device between readbacks.
@@ -89,9 +37,8 @@ pub const HISTORY: u32 = 4096;
 
 pub struct GpuFitter {
     ctx: Arc<GpuContext>,
-    passes: Passes,
-    fit: FitPasses,
     rb: RasterBuffers,
+    passes: FitBound,
     params_set: FitParams,
     num_verts: u32,
     num_edges: u32,
@@ -104,10 +51,6 @@ pub struct GpuFitter {
     best: GpuBuf<[f32; 4]>,
     iou: GpuBuf<[f32; 2]>,
     history: GpuBuf<[f32; 4]>,
-    groups: Vec<wgpu::BindGroup>,
-    /// The depth prior's bind group and reduce bind group, when the fit has one.
-    depth_groups: Option<[wgpu::BindGroup; 2]>,
-    best_params_group: wgpu::BindGroup,
     /// Adam's step counter t (1-based at the next step) and its value at the snapshot.
     t: u32,
     t_backup: u32,
@@ -163,28 +106,17 @@ impl PendingReadback {
     }
 }
 
-fn uniform_buffer(d: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
-    d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: size as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
 impl GpuFitter {
     pub fn new(ctx: Arc<GpuContext>, template: &Mesh, target: &FitTarget, params: &FitParams) -> Result<GpuFitter> {
         let params = &params.clone().for_views(target.cameras.len());
         params.validate()?;
         target.validate()?;
         template.validate().map_err(Error::Invalid)?;
-        let passes = Passes::new(&ctx)?;
-        let fit = FitPasses::new(&ctx)?;
         let n = template.vertices.len();
         let views = target.cameras.len();
         let dims =
             Dims { verts: n as u32, faces: template.faces.len() as u32, views: views as u32, width: target.size, height: target.size };
-        let rb = RasterBuffers::new(&ctx, &passes, dims, template)?;
+        let rb = RasterBuffers::new(&ctx, dims, template)?;
         rb.write_cameras(&ctx, &target.cameras);
         let topo = Topology::new(template);
         let (d, q) = (&ctx.device, &ctx.queue);
@@ -233,40 +165,59 @@ impl GpuFitter {
         ]) {
             q.write_buffer(buf, 0, bytemuck::bytes_of(&ru));
         }
-        let groups = vec![
-            fit.params.bind(d, &[&uniforms, &v0.buf, &params_buf.buf, &rb.verts.buf]),
-            fit.iou_reduce.bind(d, &[&uniforms, &rb.sil.buf, &masks.buf, &iou.buf]),
-            fit.iou_grad.bind(d, &[&uniforms, &masks.buf, &iou.buf, &rb.v_sil.buf]),
-            fit.laplacian.bind(d, &[&uniforms, &rb.verts.buf, &topo_buf.buf, &lap.buf]),
-            fit.flatten.bind(d, &[&uniforms, &rb.verts.buf, &edges_buf.buf, &edge_grads.buf]),
-            fit.vertex_grad.bind(
-                d,
-                &[&uniforms, &v0.buf, &params_buf.buf, &rb.v_verts.buf, &lap.buf, &topo_buf.buf, &edge_grads.buf, &grads.buf, &vstats.buf],
-            ),
-            fit.reduce.bind(d, &[&reduce_uniforms[0], &vstats.buf, &stats.buf]),
-            fit.reduce.bind(d, &[&reduce_uniforms[1], &vstats.buf, &stats.buf]),
-            fit.reduce.bind(d, &[&reduce_uniforms[2], &edge_grads.buf, &stats.buf]),
-            fit.adam.bind(d, &[&uniforms, &grads.buf, &stats.buf, &params_buf.buf, &adam_m.buf, &adam_v.buf]),
-            fit.record.bind(d, &[&uniforms, &iou.buf, &stats.buf, &history.buf]),
-        ];
-        let best_params_group = fit.params.bind(d, &[&uniforms, &v0.buf, &best.buf, &rb.verts.buf]);
-        let depth_groups = params.has_depth_prior(views).then(|| {
-            let h = super::depth::height_map(&target.masks, target.size, &target.cameras[0]);
-            let hmap = GpuBuf::from_slice(d, q, "hmap", &h);
-            let depth_res: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "depth_res", n);
-            [
-                fit.depth.bind(d, &[&uniforms, &rb.cams.buf, &rb.verts.buf, &hmap.buf, &rb.v_verts.buf, &depth_res.buf]),
-                fit.reduce.bind(d, &[&reduce_uniforms[3], &depth_res.buf, &stats.buf]),
-            ]
-        });
+        let u = &uniforms;
+        let params_pass = |params: &GpuBuf<[f32; 4]>| ctx.bind(&Params { fu: u, v0: &v0.buf, params: &params.buf, verts: &rb.verts.buf });
+        let reduce = |k: usize, src: &GpuBuf<[f32; 4]>| ctx.bind(&Reduce { ru: &reduce_uniforms[k], src: &src.buf, dst: &stats.buf });
+        let depth = match params.has_depth_prior(views) {
+            true => {
+                let h = super::depth::height_map(&target.masks, target.size, &target.cameras[0]);
+                let hmap = GpuBuf::from_slice(d, q, "hmap", &h);
+                let depth_res: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "depth_res", n);
+                let (cams, verts, v_verts) = (&rb.cams.buf, &rb.verts.buf, &rb.v_verts.buf);
+                let prior = ctx.bind(&Depth { fu: u, cams, verts, hmap: &hmap.buf, v_verts, depth_res: &depth_res.buf })?;
+                Some([prior, reduce(3, &depth_res)?])
+            }
+            false => None,
+        };
+        let passes = FitBound {
+            params: params_pass(&params_buf)?,
+            best_params: params_pass(&best)?,
+            iou_reduce: ctx.bind(&IouReduce { fu: u, sil: &rb.sil.buf, masks: &masks.buf, iou: &iou.buf })?,
+            iou_grad: ctx.bind(&IouGrad { fu: u, masks: &masks.buf, iou: &iou.buf, v_sil: &rb.v_sil.buf })?,
+            laplacian: ctx.bind(&Laplacian { fu: u, verts: &rb.verts.buf, topo: &topo_buf.buf, lap: &lap.buf })?,
+            flatten: ctx.bind(&Flatten { fu: u, verts: &rb.verts.buf, edges: &edges_buf.buf, edge_grads: &edge_grads.buf })?,
+            vertex_grad: ctx.bind(&VertexGrad {
+                fu: u,
+                v0: &v0.buf,
+                params: &params_buf.buf,
+                v_verts: &rb.v_verts.buf,
+                lap: &lap.buf,
+                topo: &topo_buf.buf,
+                edge_grads: &edge_grads.buf,
+                grads: &grads.buf,
+                vstats: &vstats.buf,
+            })?,
+            reduce_vstats_c: reduce(0, &vstats)?,
+            reduce_vstats_g: reduce(1, &vstats)?,
+            reduce_flat: reduce(2, &edge_grads)?,
+            adam: ctx.bind(&Adam {
+                fu: u,
+                grads: &grads.buf,
+                stats: &stats.buf,
+                params: &params_buf.buf,
+                adam_m: &adam_m.buf,
+                adam_v: &adam_v.buf,
+            })?,
+            record: ctx.bind(&Record { fu: u, iou: &iou.buf, stats: &stats.buf, history: &history.buf })?,
+            depth,
+        };
         if let Some(e) = pollster::block_on(oom.pop()) {
             return Err(Error::Gpu(format!("out of GPU memory for the fit buffers: {e}")));
         }
         let f = GpuFitter {
             ctx,
-            passes,
-            fit,
             rb,
+            passes,
             params_set: params.clone(),
             num_verts: n as u32,
             num_edges: ne,
@@ -279,9 +230,6 @@ impl GpuFitter {
             best,
             iou,
             history,
-            groups,
-            depth_groups,
-            best_params_group,
             t: 1,
             t_backup: 1,
             depth_z0: target.cameras[0].distance,
@@ -307,7 +255,7 @@ impl GpuFitter {
             lambda_lap: live.lambda_lap as f32,
             lambda_flat: live.lambda_flat as f32,
             history_slot: self.pending % HISTORY,
-            lambda_depth: if self.depth_groups.is_some() { live.lambda_depth as f32 } else { 0.0 },
+            lambda_depth: if self.passes.depth.is_some() { live.lambda_depth as f32 } else { 0.0 },
             depth_z0: self.depth_z0 as f32,
             depth_size: self.rb.dims.width,
             depth_near: p.near as f32,
@@ -318,8 +266,9 @@ impl GpuFitter {
         self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma: live.sigma, ..p.raster(0) });
     }
 
-    fn params_pass(&self, enc: &mut wgpu::CommandEncoder, group: &wgpu::BindGroup) {
-        dispatch(enc, &[(&self.fit.params, group, (self.num_verts.div_ceil(GROUP), 1))]);
+    fn params_pass(&self, enc: &mut wgpu::CommandEncoder, best: bool) {
+        let p = if best { &self.passes.best_params } else { &self.passes.params };
+        dispatch(enc, &[(p, (self.num_verts.div_ceil(GROUP), 1))]);
     }
 
     fn copy(&self, pairs: &[[&GpuBuf<[f32; 4]>; 2]]) -> Result<()> {
@@ -338,8 +287,8 @@ impl GpuFitter {
     /// Renders the vertices the params pass wrote at σ (silhouettes and per-view IoU), changing no state.
     fn encode_render(&self, enc: &mut wgpu::CommandEncoder, sigma: f64) {
         self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
-        self.rb.encode_forward(&self.passes, enc);
-        dispatch(enc, &[(&self.fit.iou_reduce, &self.groups[1], (self.rb.dims.views, 1))]);
+        encode(enc, &self.rb.forward_ops());
+        dispatch(enc, &[(&self.passes.iou_reduce, (self.rb.dims.views, 1))]);
     }
 
     /// Byte offsets of vertices, history, silhouettes and IoU in a readback's staging buffer, and its size.
@@ -358,7 +307,7 @@ impl GpuFitter {
         let [_, off_h, off_s, off_i, size] = layout;
         let staging = self.ctx.staging_buffer(size);
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
-        self.params_pass(&mut enc, &self.groups[0]);
+        self.params_pass(&mut enc, false);
         if let Some(sigma) = render_sigma {
             self.encode_render(&mut enc, sigma);
         }
@@ -380,6 +329,40 @@ impl GpuFitter {
         self.pending = 0;
         self.ctx.take_error()?;
         Ok(PendingReadback { ctx: self.ctx.clone(), staging, done, submission, layout, recorded, first_step })
+    }
+
+    /// One step's GPU work in order (its uniforms written by [`Fitter::step`]).
+    fn step_ops(&self, live: &Live) -> Vec<Op<'_>> {
+        let (p, nv, views) = (&self.passes, self.num_verts, self.rb.dims.views);
+        let npix = self.rb.dims.width * self.rb.dims.height;
+        let mut ops = vec![Op::Dispatch(&p.params, (nv.div_ceil(GROUP), 1))];
+        ops.extend(self.rb.forward_ops());
+        ops.extend([Op::Dispatch(&p.iou_reduce, (views, 1)), Op::Dispatch(&p.iou_grad, (npix.div_ceil(GROUP).min(65535), views))]);
+        ops.extend(self.rb.backward_ops());
+        if let Some([depth, reduce]) = p.depth.as_ref().filter(|_| live.lambda_depth > 0.0) {
+            ops.extend([Op::Dispatch(depth, (nv.div_ceil(GROUP), 1)), Op::Dispatch(reduce, (1, 1))]);
+        }
+        ops.extend([
+            Op::Dispatch(&p.laplacian, (nv.div_ceil(GROUP), 1)),
+            Op::Dispatch(&p.flatten, (self.num_edges.div_ceil(GROUP).max(1), 1)),
+            Op::Dispatch(&p.vertex_grad, (nv.div_ceil(GROUP), 1)),
+            Op::Dispatch(&p.reduce_vstats_c, (1, 1)),
+            Op::Dispatch(&p.reduce_vstats_g, (1, 1)),
+            Op::Dispatch(&p.reduce_flat, (1, 1)),
+            Op::Dispatch(&p.adam, ((nv + 1).div_ceil(GROUP), 1)),
+            Op::Dispatch(&p.record, (1, 1)),
+        ]);
+        ops
+    }
+
+    /// Runs one step like [`Fitter::step`], each operation submitted and timed on its own
+    /// ([`crate::gpu::profile`]); the result is the same as the step's.
+    pub fn profile_step(&mut self, live: &Live) -> Result<Vec<(&'static str, std::time::Duration)>> {
+        self.write_uniforms(live);
+        let times = crate::gpu::profile(&self.ctx, &self.step_ops(live))?;
+        self.t += 1;
+        self.pending += 1;
+        Ok(times)
     }
 }
 
@@ -422,33 +405,8 @@ impl Fitter for GpuFitter {
 
     fn step(&mut self, live: &Live) -> Result<()> {
         self.write_uniforms(live);
-        let g = &self.groups;
-        let (nv, views) = (self.num_verts, self.rb.dims.views);
-        let npix = self.rb.dims.width * self.rb.dims.height;
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fit step") });
-        self.params_pass(&mut enc, &g[0]);
-        self.rb.encode_forward(&self.passes, &mut enc);
-        dispatch(
-            &mut enc,
-            &[(&self.fit.iou_reduce, &g[1], (views, 1)), (&self.fit.iou_grad, &g[2], (npix.div_ceil(GROUP).min(65535), views))],
-        );
-        self.rb.encode_backward(&self.passes, &mut enc);
-        if let Some([depth, reduce]) = self.depth_groups.as_ref().filter(|_| live.lambda_depth > 0.0) {
-            dispatch(&mut enc, &[(&self.fit.depth, depth, (nv.div_ceil(GROUP), 1)), (&self.fit.reduce, reduce, (1, 1))]);
-        }
-        dispatch(
-            &mut enc,
-            &[
-                (&self.fit.laplacian, &g[3], (nv.div_ceil(GROUP), 1)),
-                (&self.fit.flatten, &g[4], (self.num_edges.div_ceil(GROUP).max(1), 1)),
-                (&self.fit.vertex_grad, &g[5], (nv.div_ceil(GROUP), 1)),
-                (&self.fit.reduce, &g[6], (1, 1)),
-                (&self.fit.reduce, &g[7], (1, 1)),
-                (&self.fit.reduce, &g[8], (1, 1)),
-                (&self.fit.adam, &g[9], ((nv + 1).div_ceil(GROUP), 1)),
-                (&self.fit.record, &g[10], (1, 1)),
-            ],
-        );
+        encode(&mut enc, &self.step_ops(live));
         self.ctx.queue.submit([enc.finish()]);
         self.t += 1;
         self.pending += 1;
@@ -479,14 +437,14 @@ impl Fitter for GpuFitter {
 
     fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>> {
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vertices") });
-        self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
+        self.params_pass(&mut enc, best);
         self.ctx.queue.submit([enc.finish()]);
         Ok(to_vec3(&self.ctx.read(&self.rb.verts)?))
     }
 
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)> {
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("evaluate") });
-        self.params_pass(&mut enc, if best { &self.best_params_group } else { &self.groups[0] });
+        self.params_pass(&mut enc, best);
         self.encode_render(&mut enc, sigma);
         self.ctx.queue.submit([enc.finish()]);
         Ok((self.ctx.read(&self.rb.sil)?, view_ious(&self.ctx.read(&self.iou)?)))

@@ -5,6 +5,7 @@
 pub mod cpu;
 pub mod depth;
 pub mod gpu;
+pub mod passes;
 pub mod reference;
 pub mod topology;
 

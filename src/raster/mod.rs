@@ -2,6 +2,7 @@
 //! GPU engine ([`gpu::GpuRaster`]) and the f64 CPU reference ([`cpu::CpuRaster`]) implement.
 pub mod cpu;
 pub mod gpu;
+pub mod passes;
 
 use crate::camera::Camera;
 use crate::error::{Error, Result};

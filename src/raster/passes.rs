@@ -1,0 +1,89 @@
+//! The rasterizer's GPU passes, one declaration per WGSL file, and the Rust mirrors of the WGSL
+//! structs they share (a test checks sizes and offsets against naga's layout of the WGSL).
+//! Order of one rasterization: [`Project`] → [`Setup`] → [`Forward`] → [`Resolve`] (S and log T), then
+//! [`Backward`] → [`Gather`] (∂L/∂vertex).
+use crate::camera::Camera;
+use crate::gpu::PassInfo;
+use crate::gpu_pass;
+use bytemuck::{Pod, Zeroable};
+use glam::DVec3;
+
+/// Mirrors `RasterUniforms` in shaders/lib/raster.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable, PartialEq)]
+pub struct RasterUniforms {
+    pub width: u32,
+    pub height: u32,
+    pub num_views: u32,
+    pub num_verts: u32,
+    pub num_faces: u32,
+    pub sigma: f32,
+    pub cull_r: f32,
+    pub near: f32,
+}
+
+/// Mirrors `FaceRec` in shaders/lib/raster.wgsl (64 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct FaceRec {
+    pub ab: [f32; 4],
+    pub c_flags: [f32; 4],
+    pub range: [i32; 4],
+    pub inv_len2: [f32; 4],
+}
+
+/// Mirrors `Camera` in shaders/lib/camera.wgsl: rows of R, the eye and tan θ (f32).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct GpuCamera {
+    pub r0: [f32; 4],
+    pub r1: [f32; 4],
+    pub r2: [f32; 4],
+    /// xyz: the eye e (v_c = R (v − e)); w: tan θ.
+    pub eye_tan: [f32; 4],
+}
+
+impl From<&Camera> for GpuCamera {
+    fn from(c: &Camera) -> Self {
+        let r = c.rotation();
+        let row = |v: DVec3, w: f64| [v.x as f32, v.y as f32, v.z as f32, w as f32];
+        GpuCamera { r0: row(r.row(0), 0.0), r1: row(r.row(1), 0.0), r2: row(r.row(2), 0.0), eye_tan: row(c.eye(), c.tan_half_fov()) }
+    }
+}
+
+gpu_pass! {
+    /// Per (vertex, view): camera space and screen position.
+    pub Project = "project" uses ["raster", "camera"] { u: Uniform, cams: Read, verts: Read, proj: ReadWrite }
+}
+gpu_pass! {
+    /// Per (face, view): the face record (corners, flags, grown pixel range).
+    pub Setup = "setup" uses ["raster", "math"] { u: Uniform, proj: Read, faces: Read, recs: ReadWrite }
+}
+gpu_pass! {
+    /// Face-parallel splat of softplus into exact fixed-point −log T sums.
+    pub Forward = "forward" uses ["raster", "math", "pixels"] { u: Uniform, recs: Read, acc: ReadWrite }
+}
+gpu_pass! {
+    /// Per pixel: log T, T and S from the fixed-point sums.
+    pub Resolve = "resolve" uses ["raster", "math"] {
+        u: Uniform, acc: Read, log_t: ReadWrite, sil: ReadWrite, trans: ReadWrite,
+    }
+}
+gpu_pass! {
+    /// Face-parallel ∂L/∂(face corners) in NDC.
+    pub Backward = "backward" uses ["raster", "math", "pixels"] {
+        u: Uniform, recs: Read, trans: Read, v_sil: Read, v_face: ReadWrite,
+    }
+}
+gpu_pass! {
+    /// Per vertex: the corners' gradients through each view's projection, summed over views.
+    pub Gather = "gather" uses ["raster", "camera"] {
+        u: Uniform, cams: Read, proj: Read, vf_offsets: Read, vf_entries: Read, v_face: Read, v_verts: ReadWrite,
+    }
+}
+
+/// Every rasterizer pass.
+pub const ALL: [&PassInfo; 6] = {
+    use crate::gpu::PassDecl;
+    [&Project::INFO, &Setup::INFO, &Forward::INFO, &Resolve::INFO, &Backward::INFO, &Gather::INFO]
+};
