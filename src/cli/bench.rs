@@ -1,5 +1,8 @@
-//! `softras bench`: forward and forward+backward times, GPU against the CPU reference, in one run.
+//! `softras bench`: GPU against the CPU reference, measured in one run: the rasterizer's forward and
+//! forward+backward times (`raster`), whole fitting steps (`fit`), or the viewer's fit loop against
+//! `fit`'s (`viewer`); a table, or JSON with `--json`.
 use clap::Args;
+use serde::Serialize;
 use softras::raster::cpu;
 use softras::raster::gpu::{GpuContext, GpuRaster};
 use softras::raster::{RasterSettings, iou_loss_and_grad};
@@ -8,15 +11,17 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// What to time: the rasterizer (forward/backward table) or whole fitting steps.
-    #[arg(default_value = "raster", value_parser = ["raster", "fit", "viewer"])]
-    what: String,
+    /// What to time: the rasterizer (forward/backward table), whole fitting steps, or the viewer's fit loop
+    /// against `fit`'s.
+    #[arg(value_enum, default_value = "raster")]
+    what: What,
     /// Fit benchmark: timed steps per case.
     #[arg(long, default_value_t = 30)]
     fit_steps: u32,
-    /// Viewer benchmark: steps per case, and the simulated frame rate of the window.
+    /// Viewer benchmark: steps per case.
     #[arg(long, default_value_t = 300)]
     viewer_steps: u32,
+    /// Viewer benchmark: the simulated frame rate of the window.
     #[arg(long, default_value_t = 60.0)]
     fps: f64,
     /// Icosphere levels to time.
@@ -36,7 +41,33 @@ pub struct BenchArgs {
     json: bool,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum What {
+    Raster,
+    Fit,
+    Viewer,
+}
+
+/// `bench --json` (raster; printed with its keys sorted, as all three).
+#[derive(Serialize)]
+struct RasterReport {
+    adapter: String,
+    camera: CameraReport,
+    sigma: f64,
+    reps: usize,
+    rows: Vec<Row>,
+}
+
+/// The camera of the raster benchmark.
+#[derive(Serialize)]
+struct CameraReport {
+    distance: f64,
+    elevation: f64,
+    azimuth: f64,
+    view_angle: f64,
+}
+
+#[derive(Serialize)]
 struct Row {
     level: u32,
     faces: usize,
@@ -95,11 +126,10 @@ fn validate(a: &BenchArgs) -> softras::Result<()> {
 
 pub fn run(a: BenchArgs) -> softras::Result<()> {
     validate(&a)?;
-    if a.what == "viewer" {
-        return run_viewer(&a);
-    }
-    if a.what == "fit" {
-        return run_fit(&a);
+    match a.what {
+        What::Viewer => return run_viewer(&a),
+        What::Fit => return run_fit(&a),
+        What::Raster => {}
     }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
@@ -175,19 +205,27 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
         }
     }
     if a.json {
-        let out = serde_json::json!({
-            "adapter": ctx.describe(),
-            "camera": {"distance": 2.732, "elevation": 30.0, "azimuth": 0.0, "view_angle": 30.0},
-            "sigma": 1e-4,
-            "reps": a.reps,
-            "rows": rows,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = RasterReport {
+            adapter: ctx.describe(),
+            camera: CameraReport { distance: 2.732, elevation: 30.0, azimuth: 0.0, view_angle: 30.0 },
+            sigma: 1e-4,
+            reps: a.reps,
+            rows,
+        };
+        println!("{}", super::sorted_json(&out));
     }
     Ok(())
 }
 
-#[derive(serde::Serialize)]
+/// `bench fit --json`.
+#[derive(Serialize)]
+struct FitReport {
+    adapter: String,
+    target: &'static str,
+    rows: Vec<FitRow>,
+}
+
+#[derive(Serialize)]
 struct FitRow {
     case: String,
     views: usize,
@@ -247,8 +285,8 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
         });
     }
     if a.json {
-        let out = serde_json::json!({"adapter": ctx.describe(), "target": "softras::shapes::animal", "rows": rows});
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = FitReport { adapter: ctx.describe(), target: "softras::shapes::animal", rows };
+        println!("{}", super::sorted_json(&out));
         return Ok(());
     }
     println!("adapter: {}", ctx.describe());
@@ -263,7 +301,15 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     Ok(())
 }
 
-#[derive(serde::Serialize)]
+/// `bench viewer --json`.
+#[derive(Serialize)]
+struct ViewerReport {
+    adapter: String,
+    fps: f64,
+    rows: Vec<ViewerRow>,
+}
+
+#[derive(Serialize)]
 struct ViewerRow {
     case: String,
     steps: u32,
@@ -343,8 +389,8 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
         });
     }
     if a.json {
-        let out = serde_json::json!({"adapter": ctx.describe(), "fps": a.fps, "rows": rows});
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = ViewerReport { adapter: ctx.describe(), fps: a.fps, rows };
+        println!("{}", super::sorted_json(&out));
         return Ok(());
     }
     println!("adapter: {}", ctx.describe());
