@@ -1,4 +1,5 @@
-//! What several commands share: the flags of a fit (`fit` and `view`) and the check of their files.
+//! What several commands share: the flags of a fit (`fit` and `view`), the check of their files, and the
+//! flag that sets each library setting, for error messages.
 use super::backend::Backend;
 use clap::Args;
 use softras::fit::FitParams;
@@ -162,4 +163,32 @@ pub fn check_files(a: &FitArgs, fit_outputs: bool, extra: &[(&str, Option<&Path>
         f.output(flag, *p);
     }
     f.check()
+}
+
+/// The flag that sets a library setting, the name an [`Error::Setting`] carries (the fields of
+/// [`FitParams`], `num_views` of [`softras::fit::keep_views`], `invert` for [`target::Polarity::Inverted`]).
+/// A setting no flag sets keeps its own name.
+pub fn flag(setting: &'static str) -> String {
+    let flag = match setting {
+        "steps" => "--steps",
+        "size" => "--size",
+        "sigma" => "--sigma",
+        "sigma_end" => "--sigma-end",
+        "lr" => "--lr",
+        "lambda_lap" => "--lambda-lap",
+        "lambda_flat" => "--lambda-flat",
+        "lambda_depth" => "--lambda-depth",
+        "thickness" => "--thickness",
+        "distance" => "--distance",
+        "template_level" => "--template-level",
+        "num_views" => "--num-views",
+        "invert" => "--invert",
+        other => other,
+    };
+    flag.to_string()
+}
+
+/// An error as the command line prints it (after `error: `): a setting is named by its flag.
+pub fn message(e: &Error) -> String {
+    e.to_string_naming(flag)
 }

@@ -4,7 +4,7 @@ use super::targets::check_fit_memory;
 use softras::fit::{FitParams, FitTarget, Fitter, cpu::CpuFitter, gpu::GpuFitter};
 use softras::raster::gpu::{GpuContext, GpuRaster};
 use softras::raster::{SoftRasterizer, cpu::CpuRaster};
-use softras::{Mesh, Result};
+use softras::{Error, Mesh, Result};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,7 +22,12 @@ impl Backend {
     fn resolve(self) -> Result<(Option<Arc<GpuContext>>, Option<String>)> {
         match self {
             Backend::Cpu => Ok((None, None)),
-            Backend::Gpu => Ok((Some(GpuContext::shared()?), None)),
+            Backend::Gpu => match GpuContext::shared() {
+                Ok(ctx) => Ok((Some(ctx), None)),
+                // the library's message suggests the CPU backend: say which flag chooses it
+                Err(Error::Gpu(m)) if m.contains("no GPU adapter found") => Err(Error::Gpu(format!("{m} (--backend cpu)"))),
+                Err(e) => Err(e),
+            },
             Backend::Auto => match GpuContext::shared() {
                 Ok(ctx) => Ok((Some(ctx), None)),
                 Err(e) => Ok((None, Some(format!("backend auto: no GPU adapter ({e}); using the CPU reference (slow)")))),

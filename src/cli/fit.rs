@@ -181,7 +181,7 @@ pub fn run(a: FitArgs) -> Result<()> {
                     eprintln!("3D: voxel IoU {:.4}, Chamfer {:.6}, F-score {:.4}", m.voxel_iou, m.chamfer, m.fscore);
                     report.metrics = Some(m);
                 }
-                Err(e) => eprintln!("warning: no 3D metrics in the report: {e}"),
+                Err(e) => eprintln!("warning: no 3D metrics in the report: {}", super::args::message(&e)),
             }
             report.params.target_mesh = Some(tm.display().to_string());
         }

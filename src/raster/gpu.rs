@@ -93,7 +93,7 @@ impl GpuContext {
         .map_err(|e| {
             Error::Gpu(format!(
                 "no GPU adapter found ({e}). Install a Vulkan driver (on Debian: apt-get install \
-                 mesa-vulkan-drivers libvulkan1 for the CPU one, lavapipe), or use --backend cpu"
+                 mesa-vulkan-drivers libvulkan1 for the CPU one, lavapipe), or use the CPU backend"
             ))
         })?;
         let info = adapter.get_info();
