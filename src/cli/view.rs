@@ -1,6 +1,5 @@
 //! `softras view` (the default command): the fit of `fit`'s flags, live in the Bevy viewer.
-use super::args::{FitArgs, check_files};
-use super::targets::{load_targets, template};
+use super::args::FitArgs;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -29,6 +28,8 @@ pub struct ViewArgs {
 /// Opens the viewer. It always fits on the GPU: --backend is accepted (the flags are `fit`'s) and not used.
 #[cfg(feature = "gui")]
 pub fn run(a: ViewArgs) -> softras::Result<()> {
+    use super::args::check_files;
+    use super::targets::{load_targets, template};
     if !softras::viewer::display_available() {
         return Err(softras::Error::invalid(
             "no display to open the viewer on (DISPLAY/WAYLAND_DISPLAY unset): run `softras fit` for the same fit \
