@@ -4,9 +4,16 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A setting or an argument outside its valid range (σ ≤ 0, size 0, NaN …).
+    /// An argument or input outside its valid range (σ ≤ 0 of a render, size 0, NaN …); a fit's settings,
+    /// which have names, use [`Error::Setting`].
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A setting outside its valid range, or a failure that a setting can fix. The message names the
+    /// setting (by its name in the library, e.g. `lr` of [`crate::fit::FitParams`]) between `before` and
+    /// `after`, so that a front end can show its own name for it ([`Error::to_string_naming`]; the CLI
+    /// shows the flag that sets it).
+    #[error("invalid input: {before}{setting}{after}")]
+    Setting { before: String, setting: &'static str, after: String },
     /// A mesh file that could not be read or made sense of.
     #[error("cannot read mesh {path}: {msg}")]
     Mesh { path: PathBuf, msg: String },
@@ -23,6 +30,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+    /// `setting` followed by what is wrong with its value: `Error::setting("lr", "must be > 0")` reads
+    /// "invalid input: lr must be > 0".
+    pub fn setting(setting: &'static str, problem: impl AsRef<str>) -> Self {
+        Error::Setting { before: String::new(), setting, after: format!(" {}", problem.as_ref()) }
+    }
+    /// A message that names `setting` in its middle: `before`, the setting, `after`.
+    pub fn mentioning(before: impl Into<String>, setting: &'static str, after: impl Into<String>) -> Self {
+        Error::Setting { before: before.into(), setting, after: after.into() }
+    }
+    /// The message as `Display` writes it, but with a setting named by `name` (the CLI: its flag).
+    pub fn to_string_naming(&self, name: impl Fn(&'static str) -> String) -> String {
+        match self {
+            Error::Setting { before, setting, after } => format!("invalid input: {before}{}{after}", name(setting)),
+            e => e.to_string(),
+        }
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }

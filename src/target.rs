@@ -480,18 +480,24 @@ fn drop_specks(values: &mut [f32], w: usize, h: usize) {
     }
 }
 
+/// Refuses an empty or a full mask; the messages name the setting `invert` ([`Polarity::Inverted`]).
 fn check_not_empty_or_full(values: &[f32], name: &str, when: &str) -> Result<()> {
     if !values.iter().any(|&v| v > 0.5) {
-        return Err(Error::invalid(format!(
-            "the mask of {name} is empty{when}: no object found (no pixel is foreground; check the polarity \
-             (--invert) or use a picture with more contrast)"
-        )));
+        return Err(Error::mentioning(
+            format!("the mask of {name} is empty{when}: no object found (no pixel is foreground; check the polarity ("),
+            "invert",
+            ") or use a picture with more contrast)",
+        ));
     }
     if values.iter().all(|&v| v > 0.5) {
-        return Err(Error::invalid(format!(
-            "the mask of {name} covers the whole image{when}: the object must not fill the picture (leave a \
-             background margin around it, or check the polarity (--invert))"
-        )));
+        return Err(Error::mentioning(
+            format!(
+                "the mask of {name} covers the whole image{when}: the object must not fill the picture (leave a background \
+                 margin around it, or check the polarity ("
+            ),
+            "invert",
+            "))",
+        ));
     }
     Ok(())
 }

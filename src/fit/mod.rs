@@ -78,59 +78,59 @@ impl Default for FitParams {
 }
 
 impl FitParams {
-    /// Checks every setting before any work, with a message naming the flag.
+    /// Checks every setting before any work, with a message naming the setting (its field name).
     pub fn validate(&self) -> Result<()> {
-        let pos = |name: &str, v: f64| {
+        let pos = |name: &'static str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(Error::invalid(format!("{name} must be finite and > 0, got {}", crate::error::num(v))))
+                Err(Error::setting(name, format!("must be finite and > 0, got {}", crate::error::num(v))))
             }
         };
-        let nonneg = |name: &str, v: f64| {
+        let nonneg = |name: &'static str, v: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err(Error::invalid(format!("{name} must be finite and ≥ 0, got {}", crate::error::num(v))))
+                Err(Error::setting(name, format!("must be finite and ≥ 0, got {}", crate::error::num(v))))
             }
         };
-        let at_most = |name: &str, v: f64, max: f64| {
-            if v <= max { Ok(()) } else { Err(Error::invalid(format!("{name} must be at most {max}, got {}", crate::error::num(v)))) }
+        let at_most = |name: &'static str, v: f64, max: f64| {
+            if v <= max { Ok(()) } else { Err(Error::setting(name, format!("must be at most {max}, got {}", crate::error::num(v)))) }
         };
-        pos("--sigma", self.sigma)?;
-        at_most("--sigma", self.sigma, crate::raster::MAX_SIGMA)?;
+        pos("sigma", self.sigma)?;
+        at_most("sigma", self.sigma, crate::raster::MAX_SIGMA)?;
         if let Some(s) = self.sigma_end {
-            pos("--sigma-end", s)?;
-            at_most("--sigma-end", s, crate::raster::MAX_SIGMA)?;
+            pos("sigma_end", s)?;
+            at_most("sigma_end", s, crate::raster::MAX_SIGMA)?;
         }
-        pos("--lr", self.lr)?;
-        at_most("--lr", self.lr, 10.0)?;
-        nonneg("--lambda-lap", self.lambda_lap)?;
-        at_most("--lambda-lap", self.lambda_lap, 1e6)?;
-        nonneg("--lambda-flat", self.lambda_flat)?;
-        at_most("--lambda-flat", self.lambda_flat, 1e6)?;
+        pos("lr", self.lr)?;
+        at_most("lr", self.lr, 10.0)?;
+        nonneg("lambda_lap", self.lambda_lap)?;
+        at_most("lambda_lap", self.lambda_lap, 1e6)?;
+        nonneg("lambda_flat", self.lambda_flat)?;
+        at_most("lambda_flat", self.lambda_flat, 1e6)?;
         if let Some(l) = self.lambda_depth {
-            nonneg("--lambda-depth", l)?;
-            at_most("--lambda-depth", l, 1e6)?;
+            nonneg("lambda_depth", l)?;
+            at_most("lambda_depth", l, 1e6)?;
         }
-        pos("--thickness", self.thickness)?;
-        at_most("--thickness", self.thickness, 100.0)?;
-        pos("--distance", self.distance)?;
-        at_most("--distance", self.distance, crate::camera::MAX_DISTANCE)?;
+        pos("thickness", self.thickness)?;
+        at_most("thickness", self.thickness, 100.0)?;
+        pos("distance", self.distance)?;
+        at_most("distance", self.distance, crate::camera::MAX_DISTANCE)?;
         if !(self.beta1 >= 0.0 && self.beta1 < 1.0 && self.beta2 >= 0.0 && self.beta2 < 1.0) {
             return Err(Error::invalid("Adam betas must be in [0, 1)"));
         }
         if self.steps == 0 {
-            return Err(Error::invalid("--steps must be at least 1"));
+            return Err(Error::setting("steps", "must be at least 1"));
         }
         if self.template_level > crate::mesh::MAX_ICOSPHERE_LEVEL {
-            return Err(Error::invalid(format!("--template-level must be 0..={}", crate::mesh::MAX_ICOSPHERE_LEVEL)));
+            return Err(Error::setting("template_level", format!("must be 0..={}", crate::mesh::MAX_ICOSPHERE_LEVEL)));
         }
         if self.check_every == 0 {
             return Err(Error::invalid("check interval must be at least 1"));
         }
         if self.size < 2 {
-            return Err(Error::invalid(format!("--size must be at least 2, got {}", self.size)));
+            return Err(Error::setting("size", format!("must be at least 2, got {}", self.size)));
         }
         self.raster(0).validate()?;
         Camera::new(self.distance, 0.0, 0.0, self.view_angle).map(|_| ())
@@ -215,10 +215,10 @@ pub fn prepare_template(mut m: Mesh) -> Result<(Mesh, usize)> {
     Ok((m, nudged))
 }
 
-/// The view indices round(i · total / n), i = 0 … n − 1 (`--num-views`).
+/// The view indices round(i · total / n), i = 0 … n − 1 (the setting `num_views`).
 pub fn keep_views(total: usize, n: usize) -> Result<Vec<usize>> {
     if n == 0 || n > total {
-        return Err(Error::invalid(format!("--num-views must be between 1 and {total}, got {n}")));
+        return Err(Error::setting("num_views", format!("must be between 1 and {total}, got {n}")));
     }
     Ok((0..n).map(|i| ((i * total) as f64 / n as f64).round() as usize).map(|k| k.min(total - 1)).collect())
 }

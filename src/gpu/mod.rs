@@ -43,7 +43,7 @@ impl GpuContext {
         .map_err(|e| {
             Error::Gpu(format!(
                 "no GPU adapter found ({e}). Install a Vulkan driver (on Debian: apt-get install \
-                 mesa-vulkan-drivers libvulkan1 for the CPU one, lavapipe), or use --backend cpu"
+                 mesa-vulkan-drivers libvulkan1 for the CPU one, lavapipe), or use the CPU backend"
             ))
         })?;
         let info = adapter.get_info();
@@ -99,7 +99,14 @@ impl GpuContext {
     /// One device per process, opened on first use (tests and the CLI share it).
     pub fn shared() -> Result<Arc<GpuContext>> {
         static CTX: OnceLock<std::result::Result<Arc<GpuContext>, String>> = OnceLock::new();
-        CTX.get_or_init(|| GpuContext::new().map(Arc::new).map_err(|e| e.to_string())).clone().map_err(Error::Gpu)
+        CTX.get_or_init(|| {
+            GpuContext::new().map(Arc::new).map_err(|e| match e {
+                Error::Gpu(m) => m, // kept without its "GPU: " prefix, which Error::Gpu adds back
+                other => other.to_string(),
+            })
+        })
+        .clone()
+        .map_err(Error::Gpu)
     }
 
     /// Whether the device times passes itself (timestamp queries).

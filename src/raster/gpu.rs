@@ -6,13 +6,12 @@ use super::passes::{Backward, Forward, Gather, GpuCamera, Project, RasterUniform
 use super::{RasterSettings, SoftRasterizer, check_image_len, validate_inputs};
 use crate::camera::Camera;
 use crate::error::{Error, Result};
-use crate::gpu::{Bound, GROUP, GpuBuf, Op, encode, uniform_buffer};
+use crate::gpu::{Bound, GROUP, GpuBuf, GpuContext, Op, encode, uniform_buffer};
 use crate::mesh::Mesh;
 use glam::Vec3;
 use std::sync::Arc;
 
 pub use super::passes::FaceRec;
-pub use crate::gpu::GpuContext;
 
 // ------------------------------------------------------------------------------------------------
 // Buffers of one problem

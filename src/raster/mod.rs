@@ -124,23 +124,6 @@ pub fn iou_loss_and_grad(sil: &[f64], mask: &[f64]) -> (f64, Vec<f64>) {
     (1.0 - i / un, grad)
 }
 
-/// Picks the engine for `--backend auto|gpu|cpu`; `auto` takes the GPU when an adapter exists.
-pub fn make_engine(backend: &str) -> Result<(Box<dyn SoftRasterizer>, Option<String>)> {
-    match backend {
-        "cpu" => Ok((Box::new(cpu::CpuRaster), None)),
-        "gpu" => Ok((Box::new(gpu::GpuRaster::new(gpu::GpuContext::shared()?)?), None)),
-        "auto" => match gpu::GpuContext::shared() {
-            Ok(ctx) => {
-                let e = gpu::GpuRaster::new(ctx)?;
-                let note = format!("backend auto: using {}", e.describe());
-                Ok((Box::new(e), Some(note)))
-            }
-            Err(e) => Ok((Box::new(cpu::CpuRaster), Some(format!("backend auto: no GPU adapter ({e}); using the CPU reference (slow)")))),
-        },
-        other => Err(Error::invalid(format!("unknown backend {other:?} (auto, gpu or cpu)"))),
-    }
-}
-
 /// Checks that a per-pixel buffer has views × H × W entries.
 pub fn check_image_len(len: usize, views: usize, s: &RasterSettings) -> Result<()> {
     if len != views * s.pixels() {

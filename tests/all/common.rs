@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 use glam::Vec3;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use softras::raster::gpu::{GpuContext, GpuRaster};
+use softras::gpu::GpuContext;
+use softras::raster::gpu::GpuRaster;
 use softras::{Camera, Mesh};
 use std::sync::Arc;
 

@@ -1,22 +1,28 @@
-//! `softras bench`: forward and forward+backward times, GPU against the CPU reference, in one run.
+//! `softras bench`: GPU against the CPU reference, measured in one run: the rasterizer's forward and
+//! forward+backward times (`raster`), whole fitting steps (`fit`), or the viewer's fit loop against
+//! `fit`'s (`viewer`); a table, or JSON with `--json`.
 use clap::Args;
+use serde::Serialize;
+use softras::gpu::GpuContext;
 use softras::raster::cpu;
-use softras::raster::gpu::{GpuContext, GpuRaster};
+use softras::raster::gpu::GpuRaster;
 use softras::raster::{RasterSettings, iou_loss_and_grad};
 use softras::{Camera, Mesh};
 use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// What to time: the rasterizer (forward/backward table) or whole fitting steps.
-    #[arg(default_value = "raster", value_parser = ["raster", "fit", "viewer"])]
-    what: String,
+    /// What to time: the rasterizer (forward/backward table), whole fitting steps, or the viewer's fit loop
+    /// against `fit`'s.
+    #[arg(value_enum, default_value = "raster")]
+    what: What,
     /// Fit benchmark: timed steps per case.
     #[arg(long, default_value_t = 30)]
     fit_steps: u32,
-    /// Viewer benchmark: steps per case, and the simulated frame rate of the window.
+    /// Viewer benchmark: steps per case.
     #[arg(long, default_value_t = 300)]
     viewer_steps: u32,
+    /// Viewer benchmark: the simulated frame rate of the window.
     #[arg(long, default_value_t = 60.0)]
     fps: f64,
     /// Icosphere levels to time.
@@ -34,9 +40,40 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// `bench fit` only: time each GPU pass of the SoftRas demo's step (120 views at 64², level 4), with
+    /// timestamps where the adapter has them, else one submission per pass; and the fitter's setup time
+    /// with and without compiled pipelines.
+    #[arg(long)]
+    passes: bool,
 }
 
-#[derive(serde::Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum What {
+    Raster,
+    Fit,
+    Viewer,
+}
+
+/// `bench --json` (raster; printed with its keys sorted, as all three).
+#[derive(Serialize)]
+struct RasterReport {
+    adapter: String,
+    camera: CameraReport,
+    sigma: f64,
+    reps: usize,
+    rows: Vec<Row>,
+}
+
+/// The camera of the raster benchmark.
+#[derive(Serialize)]
+struct CameraReport {
+    distance: f64,
+    elevation: f64,
+    azimuth: f64,
+    view_angle: f64,
+}
+
+#[derive(Serialize)]
 struct Row {
     level: u32,
     faces: usize,
@@ -63,6 +100,9 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> softras::Result<()>) -> softras
 
 /// Checks every number before any allocation or GPU work.
 fn validate(a: &BenchArgs) -> softras::Result<()> {
+    if a.passes && a.what != What::Fit {
+        return Err(Error::invalid("--passes applies to `bench fit` only"));
+    }
     use softras::Error;
     if !(a.fps.is_finite() && (1.0..=1000.0).contains(&a.fps)) {
         return Err(Error::invalid(format!("--fps must be a number in [1, 1000], got {}", a.fps)));
@@ -95,11 +135,10 @@ fn validate(a: &BenchArgs) -> softras::Result<()> {
 
 pub fn run(a: BenchArgs) -> softras::Result<()> {
     validate(&a)?;
-    if a.what == "viewer" {
-        return run_viewer(&a);
-    }
-    if a.what == "fit" {
-        return run_fit(&a);
+    match a.what {
+        What::Viewer => return run_viewer(&a),
+        What::Fit => return run_fit(&a),
+        What::Raster => {}
     }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
@@ -175,19 +214,27 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
         }
     }
     if a.json {
-        let out = serde_json::json!({
-            "adapter": ctx.describe(),
-            "camera": {"distance": 2.732, "elevation": 30.0, "azimuth": 0.0, "view_angle": 30.0},
-            "sigma": 1e-4,
-            "reps": a.reps,
-            "rows": rows,
-        });
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = RasterReport {
+            adapter: ctx.describe(),
+            camera: CameraReport { distance: 2.732, elevation: 30.0, azimuth: 0.0, view_angle: 30.0 },
+            sigma: 1e-4,
+            reps: a.reps,
+            rows,
+        };
+        println!("{}", super::sorted_json(&out));
     }
     Ok(())
 }
 
-#[derive(serde::Serialize)]
+/// `bench fit --json`.
+#[derive(Serialize)]
+struct FitReport {
+    adapter: String,
+    target: &'static str,
+    rows: Vec<FitRow>,
+}
+
+#[derive(Serialize)]
 struct FitRow {
     case: String,
     views: usize,
@@ -218,6 +265,9 @@ fn ms_per_step(f: &mut dyn softras::fit::Fitter, p: &softras::fit::FitParams, n:
 
 fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     use softras::fit::{FitParams, FitTarget, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
+    if a.passes {
+        return run_passes(a);
+    }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
     let shape = softras::shapes::animal();
@@ -247,8 +297,8 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
         });
     }
     if a.json {
-        let out = serde_json::json!({"adapter": ctx.describe(), "target": "softras::shapes::animal", "rows": rows});
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = FitReport { adapter: ctx.describe(), target: "softras::shapes::animal", rows };
+        println!("{}", super::sorted_json(&out));
         return Ok(());
     }
     println!("adapter: {}", ctx.describe());
@@ -263,7 +313,112 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     Ok(())
 }
 
-#[derive(serde::Serialize)]
+/// `bench fit --passes --json`.
+#[derive(Serialize)]
+struct PassesReport {
+    adapter: String,
+    timing: &'static str,
+    steps: u32,
+    /// Per pass (same-named passes summed within a step): median ms per step.
+    passes: Vec<PassRow>,
+    sum_of_passes_ms: f64,
+    one_submission_ms_per_step: f64,
+    setup_first_ms: f64,
+    setup_again_ms: f64,
+}
+
+#[derive(Serialize)]
+struct PassRow {
+    pass: &'static str,
+    runs_per_step: usize,
+    ms: f64,
+}
+
+/// `bench fit --passes`: the demo step pass by pass, and the fitter's setup on a new device (every
+/// pipeline compiled) against a second one on the same device (the pipeline cache: a viewer reset).
+fn run_passes(a: &BenchArgs) -> softras::Result<()> {
+    use softras::fit::{FitParams, FitTarget, gpu::GpuFitter, icosphere_template};
+    // a device of its own, so that the first setup compiles every pipeline
+    let ctx = std::sync::Arc::new(GpuContext::new()?);
+    let cams = Camera::softras_demo_views(15.0);
+    let p = FitParams { size: 64, template_level: 4, ..FitParams::default() };
+    let template = icosphere_template(p.template_level, p.template_radius)?;
+    let target =
+        FitTarget::rendered(&mut GpuRaster::new(softras::gpu::GpuContext::shared()?)?, &softras::shapes::animal(), cams, 64, "animal")?;
+    let t = Instant::now();
+    let first = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
+    ctx.wait()?;
+    let setup_first_ms = t.elapsed().as_secs_f64() * 1e3;
+    drop(first);
+    let t = Instant::now();
+    let mut g = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
+    ctx.wait()?;
+    let setup_again_ms = t.elapsed().as_secs_f64() * 1e3;
+    let one_submission_ms_per_step = ms_per_step(&mut g, &p, a.fit_steps)?;
+    let live = p.live();
+    let mut per_pass: Vec<(&'static str, usize, Vec<f64>)> = Vec::new();
+    for _ in 0..a.fit_steps {
+        let mut step: Vec<(&'static str, usize, f64)> = Vec::new();
+        for (name, d) in g.profile_step(&live)? {
+            match step.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(e) => (e.1, e.2) = (e.1 + 1, e.2 + d.as_secs_f64() * 1e3),
+                None => step.push((name, 1, d.as_secs_f64() * 1e3)),
+            }
+        }
+        for (name, runs, ms) in step {
+            match per_pass.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(e) => e.2.push(ms),
+                None => per_pass.push((name, runs, vec![ms])),
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let passes: Vec<PassRow> = per_pass.iter_mut().map(|(pass, runs, v)| PassRow { pass, runs_per_step: *runs, ms: median(v) }).collect();
+    let sum: f64 = passes.iter().map(|r| r.ms).sum();
+    let timing = if ctx.has_timestamps() { "GPU timestamps around each pass" } else { "wall time of one submission per pass" };
+    let out = PassesReport {
+        adapter: ctx.describe(),
+        timing,
+        steps: a.fit_steps,
+        passes,
+        sum_of_passes_ms: sum,
+        one_submission_ms_per_step,
+        setup_first_ms,
+        setup_again_ms,
+    };
+    if a.json {
+        println!("{}", super::sorted_json(&out));
+        return Ok(());
+    }
+    println!("adapter: {}", out.adapter);
+    println!(
+        "SoftRas demo step: 120 views at 64², level-4 template (2562 vertices, 5120 faces); {timing}; median of {} steps",
+        a.fit_steps
+    );
+    println!("{:<14} {:>5} {:>10} {:>7}", "pass", "runs", "ms/step", "share");
+    for r in &out.passes {
+        println!("{:<14} {:>5} {:>10.3} {:>6.1}%", r.pass, r.runs_per_step, r.ms, 100.0 * r.ms / sum);
+    }
+    println!("{:<14} {:>5} {:>10.3}", "sum", "", sum);
+    println!("whole step, one submission: {one_submission_ms_per_step:.3} ms");
+    println!(
+        "fitter setup on a new device (compiles every pipeline): {setup_first_ms:.1} ms; again on the same device (cached): {setup_again_ms:.1} ms"
+    );
+    Ok(())
+}
+
+/// `bench viewer --json`.
+#[derive(Serialize)]
+struct ViewerReport {
+    adapter: String,
+    fps: f64,
+    rows: Vec<ViewerRow>,
+}
+
+#[derive(Serialize)]
 struct ViewerRow {
     case: String,
     steps: u32,
@@ -343,8 +498,8 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
         });
     }
     if a.json {
-        let out = serde_json::json!({"adapter": ctx.describe(), "fps": a.fps, "rows": rows});
-        println!("{}", serde_json::to_string_pretty(&out).expect("plain data serializes"));
+        let out = ViewerReport { adapter: ctx.describe(), fps: a.fps, rows };
+        println!("{}", super::sorted_json(&out));
         return Ok(());
     }
     println!("adapter: {}", ctx.describe());
