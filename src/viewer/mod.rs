@@ -111,10 +111,10 @@ fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut ti
         Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 2.0 => {
             let dt = now.duration_since(t).as_secs_f64();
             timing.fps = (timing.frames - f) as f64 / dt;
-            timing.steps_per_second = (s.done.saturating_sub(st)) as f64 / dt;
-            timing.last = Some((now, timing.frames, s.done));
+            timing.steps_per_second = (s.done().saturating_sub(st)) as f64 / dt;
+            timing.last = Some((now, timing.frames, s.done()));
         }
-        None => timing.last = Some((now, timing.frames, s.done)),
+        None => timing.last = Some((now, timing.frames, s.done())),
         _ => {}
     }
 }

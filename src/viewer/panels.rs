@@ -270,22 +270,22 @@ fn ui(
             ui.checkbox(&mut wire.0, "wireframe");
         });
         ui.label("acts on the next step:");
-        ui.checkbox(&mut s.schedule.on, "σ schedule (log-linear from start to end)");
-        if s.schedule.on {
-            log_slider(ui, "σ start", &mut s.schedule.start, 1e-6..=1e-1);
-            log_slider(ui, "σ end", &mut s.schedule.end, 1e-6..=1e-1);
-            ui.add(egui::Slider::new(&mut s.schedule.steps, 2..=10000).logarithmic(true).text("over steps"));
-            ui.label(format!("σ now: {:.2e}", s.live.sigma));
+        ui.checkbox(&mut s.driver.schedule.on, "σ schedule (log-linear from start to end)");
+        if s.driver.schedule.on {
+            log_slider(ui, "σ start", &mut s.driver.schedule.start, 1e-6..=1e-1);
+            log_slider(ui, "σ end", &mut s.driver.schedule.end, 1e-6..=1e-1);
+            ui.add(egui::Slider::new(&mut s.driver.schedule.steps, 2..=10000).logarithmic(true).text("over steps"));
+            ui.label(format!("σ now: {:.2e}", s.driver.live.sigma));
         } else {
-            log_slider(ui, "σ", &mut s.live.sigma, 1e-6..=1e-1);
+            log_slider(ui, "σ", &mut s.driver.live.sigma, 1e-6..=1e-1);
         }
-        log_slider(ui, "learning rate", &mut s.live.lr, 1e-5..=1.0);
-        ui.add(egui::Slider::new(&mut s.live.lambda_lap, 0.0..=1.0).text("λ_lap"));
-        ui.add(egui::Slider::new(&mut s.live.lambda_flat, 0.0..=0.01).text("λ_flat"));
+        log_slider(ui, "learning rate", &mut s.driver.live.lr, 1e-5..=1.0);
+        ui.add(egui::Slider::new(&mut s.driver.live.lambda_lap, 0.0..=1.0).text("λ_lap"));
+        ui.add(egui::Slider::new(&mut s.driver.live.lambda_flat, 0.0..=0.01).text("λ_flat"));
         if s.params.has_depth_prior(s.target.cameras.len()) {
             // the depth prior (one view): how strongly depth is held, and how deep the inflation is
-            ui.add(egui::Slider::new(&mut s.live.lambda_depth, 0.0..=10.0).text("λ_depth"));
-            ui.add(egui::Slider::new(&mut s.live.thickness, 0.05..=3.0).text("thickness"));
+            ui.add(egui::Slider::new(&mut s.driver.live.lambda_depth, 0.0..=10.0).text("λ_depth"));
+            ui.add(egui::Slider::new(&mut s.driver.live.thickness, 0.05..=3.0).text("thickness"));
         }
         ui.horizontal(|ui| {
             ui.checkbox(&mut s.auto_steps, "auto");
@@ -315,10 +315,10 @@ fn ui(
         });
         let s = &mut fit.0;
         ui.separator();
-        let last = s.history.last();
+        let last = s.history().last();
         ui.label(format!(
             "step {}   loss {}   IoU {}",
-            s.done,
+            s.done(),
             last.map_or("-".into(), |h| format!("{:.4}", h.loss)),
             last.map_or("-".into(), |h| format!("{:.4}", h.soft_iou_mean))
         ));
@@ -326,8 +326,8 @@ fn ui(
         if let Some(e) = &s.error {
             ui.colored_label(egui::Color32::from_rgb(255, 90, 80), e);
         }
-        let loss: egui_plot::PlotPoints = s.history.iter().map(|h| [h.step as f64, h.loss]).collect();
-        let iou: egui_plot::PlotPoints = s.history.iter().map(|h| [h.step as f64, h.soft_iou_mean]).collect();
+        let loss: egui_plot::PlotPoints = s.history().iter().map(|h| [h.step as f64, h.loss]).collect();
+        let iou: egui_plot::PlotPoints = s.history().iter().map(|h| [h.step as f64, h.soft_iou_mean]).collect();
         egui_plot::Plot::new("history").height(150.0).legend(egui_plot::Legend::default()).show(ui, |p| {
             p.line(egui_plot::Line::new("loss", loss));
             p.line(egui_plot::Line::new("soft IoU", iou));

@@ -243,14 +243,14 @@ fn screenshot(
     state.0 += 1;
     let frame = state.0;
     match state.1 {
-        None if fit.0.done >= options.0.after_steps && frame >= 90 => {
+        None if fit.0.done() >= options.0.after_steps && frame >= 90 => {
             commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path));
             state.1 = Some(frame);
         }
         Some(at) if path.exists() && frame > at + 5 => {
             eprintln!(
                 "viewer: {} steps, {:.1} frames/s, {:.1} steps/s at exit ({} steps per frame{})",
-                fit.0.done,
+                fit.0.done(),
                 timing.fps,
                 timing.steps_per_second,
                 if fit.0.auto_steps { fit.0.pacer.batch } else { fit.0.steps_per_frame },
