@@ -1,9 +1,11 @@
 //! A live fit that a user steers while it runs (the viewer's engine, with no Bevy in it): settings act
 //! on the very next step, a new target restarts the fit, a bad file leaves the current fit running.
+//! The fit's policy (σ schedule, roll-back, history, best mesh) is `softras fit`'s own [`Driver`]; the
+//! session adds the fit thread, whose readbacks come back while the next batch already runs.
 use crate::Camera;
 use crate::error::{Error, Result};
 use crate::fit::gpu::{GpuFitter, HISTORY, PendingReadback, Snapshot};
-use crate::fit::{FitParams, FitTarget, Fitter, Live, StepStats};
+use crate::fit::{Check, Driver, FitParams, FitTarget, Fitter, Live, StepStats};
 use crate::gpu::GpuContext;
 use crate::mesh::Mesh;
 use crate::target::{self, Polarity};
@@ -18,13 +20,21 @@ use std::time::{Duration, Instant};
 const MAX_IN_FLIGHT: usize = 2;
 /// The automatic batch size keeps one batch under this much device time (settings changes show soon).
 const MAX_BATCH_TIME: Duration = Duration::from_millis(100);
+/// The fit thread keeps a roll-back point only when every step sent has come back and been kept
+/// (nothing on its way): once the last one is older than this, a frame holds its batch back for one.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(500);
+
+pub use crate::fit::SigmaSchedule;
 
 /// Work for the fit thread.
 enum Job {
-    /// Run one step per entry with its settings, then read back.
-    Steps(Vec<Live>),
+    /// Run one step per entry with its settings, then read back; with `snapshot`, first keep the
+    /// current state as the roll-back point.
+    Steps { lives: Vec<Live>, snapshot: bool },
     /// Render the current mesh at σ and read back (paused, after a σ change).
     Render(f64),
+    /// Return to the roll-back point, then render at σ and read back.
+    Restore(f64),
 }
 
 /// A finished job: its steps, when it was taken up and when its results were seen, and the results.
@@ -43,10 +53,18 @@ fn fit_thread(mut fitter: GpuFitter, jobs: Receiver<Job>, submitted: Sender<(u32
     while let Ok(job) = jobs.recv() {
         let started = Instant::now();
         let (n, r) = match job {
-            Job::Steps(lives) => {
-                (lives.len() as u32, lives.iter().try_for_each(|live| fitter.step(live)).and_then(|_| fitter.begin_readback(None)))
+            Job::Steps { lives, snapshot } => {
+                let steps = |f: &mut GpuFitter| {
+                    if snapshot {
+                        f.snapshot()?;
+                    }
+                    lives.iter().try_for_each(|live| f.step(live))?;
+                    f.begin_readback(None)
+                };
+                (lives.len() as u32, steps(&mut fitter))
             }
             Job::Render(sigma) => (0, fitter.begin_readback(Some(sigma))),
+            Job::Restore(sigma) => (0, fitter.restore().and_then(|_| fitter.begin_readback(Some(sigma)))),
         };
         if submitted.send((n, started, r)).is_err() {
             return;
@@ -71,6 +89,8 @@ struct Worker {
     done: std::sync::Mutex<Receiver<Done>>,
     /// Jobs sent whose results have not come back.
     in_flight: usize,
+    /// Of those, the ones sent before a roll-back: their results are dropped.
+    stale: usize,
 }
 
 impl Worker {
@@ -81,7 +101,7 @@ impl Worker {
         let spawn_error = |e| Error::Gpu(format!("could not start the fit threads: {e}"));
         std::thread::Builder::new().name("softras-fit".into()).spawn(move || fit_thread(fitter, job_rx, sub_tx)).map_err(spawn_error)?;
         std::thread::Builder::new().name("softras-readback".into()).spawn(move || wait_thread(sub_rx, done_tx)).map_err(spawn_error)?;
-        Ok(Worker { jobs, done: std::sync::Mutex::new(done), in_flight: 0 })
+        Ok(Worker { jobs, done: std::sync::Mutex::new(done), in_flight: 0, stale: 0 })
     }
 
     fn receiver(&mut self) -> &Receiver<Done> {
@@ -92,23 +112,6 @@ impl Worker {
         self.jobs.send(job).map_err(|_| Error::Gpu("the fit thread has stopped".into()))?;
         self.in_flight += 1;
         Ok(())
-    }
-}
-
-/// A σ schedule the user can switch on while the fit runs: log-linear from `start` at step 0 to `end`
-/// at step `steps`, then held (the same law as `fit --sigma-end`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SigmaSchedule {
-    pub on: bool,
-    pub start: f64,
-    pub end: f64,
-    pub steps: u32,
-}
-
-impl SigmaSchedule {
-    /// σ at 0-based step `step`.
-    pub fn at(&self, step: u32) -> f64 {
-        FitParams { sigma: self.start, sigma_end: Some(self.end), steps: self.steps.max(2), ..FitParams::default() }.sigma_at(step)
     }
 }
 
@@ -160,15 +163,15 @@ pub struct RestartSettings {
 pub struct Session {
     ctx: Arc<GpuContext>,
     pub params: FitParams,
-    /// Acts on the next step: σ, learning rate, λ_lap, λ_flat.
-    pub live: Live,
+    /// The fit's policy and numbers: `driver.live` (σ, learning rate, λs) and `driver.schedule` act on
+    /// the next step; the steps submitted and kept, the history, the best mesh. No step limit unless
+    /// `driver.limit` is set.
+    pub driver: Driver,
     /// Steps submitted per frame when `auto_steps` is off.
     pub steps_per_frame: u32,
     /// Let the [`Pacer`] choose the steps per frame (the default on real GPUs).
     pub auto_steps: bool,
     pub pacer: Pacer,
-    /// When on, it sets `live.sigma` at every step.
-    pub schedule: SigmaSchedule,
     pub playing: bool,
     pub template: Mesh,
     /// The user's own template (`--template`), kept for every restart; None: each target's default start.
@@ -177,14 +180,13 @@ pub struct Session {
     /// Where the picture came from (None: the embedded default), to reload it at another size.
     source: Option<(Vec<u8>, String)>,
     worker: Worker,
-    /// Steps submitted (`step`) and steps whose results have come back (`done`).
-    pub step: u32,
-    pub done: u32,
-    /// Numbers of the steps that have come back.
-    pub history: Vec<StepStats>,
+    /// When the fit thread was last asked to keep a roll-back point.
+    snapshot_at: Option<Instant>,
+    /// A frame held its batch back for a roll-back point (the device waiting then is not the pacer's).
+    held_back: bool,
     /// The last error to show (a bad file, a failed save); the fit goes on.
     pub error: Option<String>,
-    /// The mesh as of step `done`.
+    /// The mesh as of the last readback (step [`Session::done`] after a batch).
     pub vertices: Vec<Vec3>,
     /// Soft silhouettes (views × size²) of the last forward pass that came back, per-view soft IoU.
     pub silhouettes: Vec<f32>,
@@ -209,33 +211,24 @@ impl Session {
             None => crate::fit::depth::start_template(&params, &target)?,
         };
         let fitter = GpuFitter::new(ctx.clone(), &template, &target, &params)?;
-        let live = params.live();
         let vertices = template.vertices.clone();
         // a CPU adapter (lavapipe) draws the window on the same cores: one step per frame there
         let auto_steps = ctx.info.device_type != wgpu::DeviceType::Cpu;
-        let schedule = SigmaSchedule {
-            on: params.sigma_end.is_some(),
-            start: params.sigma,
-            end: params.sigma_end.unwrap_or(params.sigma * 0.1),
-            steps: params.steps,
-        };
         Ok(Session {
             ctx,
+            driver: Driver::unbounded(&params),
             params,
-            live,
             steps_per_frame: 1,
             auto_steps,
             pacer: Pacer::default(),
-            schedule,
             playing: true,
             template,
             custom_template,
             target,
             source: None,
             worker: Worker::start(fitter)?,
-            step: 0,
-            done: 0,
-            history: Vec::new(),
+            snapshot_at: None,
+            held_back: false,
             error: None,
             vertices,
             silhouettes: Vec::new(),
@@ -246,33 +239,59 @@ impl Session {
         })
     }
 
+    /// Steps submitted to the fit thread.
+    pub fn step(&self) -> u32 {
+        self.driver.planned()
+    }
+
+    /// Steps whose numbers have come back and been kept.
+    pub fn done(&self) -> u32 {
+        self.driver.kept()
+    }
+
+    /// Numbers of the kept steps.
+    pub fn history(&self) -> &[StepStats] {
+        self.driver.history()
+    }
+
     /// One frame's work, never waiting for the device: takes the results that have come back, then
     /// (when fewer than [`MAX_IN_FLIGHT`] batches are on their way) hands the fit thread this frame's
-    /// steps — the pacer's batch with `auto_steps`, else `steps_per_frame`; one with `single`.
-    /// Paused, a change of σ renders the current mesh at the new σ instead.
+    /// steps — the pacer's batch with `auto_steps`, else `steps_per_frame`; one with `single`. When
+    /// nothing is on its way, the batch first keeps a roll-back point; when that point is older than
+    /// [`SNAPSHOT_EVERY`], a frame sends nothing so that the queue empties. Paused, a change of σ
+    /// renders the current mesh at the new σ instead. Play (or a single step) after a divergence
+    /// goes on with a fresh count of roll-backs.
     pub fn frame(&mut self, single: bool) -> Result<()> {
         self.collect()?;
+        if (self.playing || single) && self.driver.ending().is_some() {
+            self.driver.resume();
+        }
         let idle = self.worker.in_flight == 0;
+        let snapshot_due = self.snapshot_at.is_none_or(|t| t.elapsed() >= SNAPSHOT_EVERY);
         let n = if single {
             1
         } else if !self.playing || self.worker.in_flight >= MAX_IN_FLIGHT {
             0
+        } else if snapshot_due && !idle {
+            self.held_back = true;
+            0
         } else if self.auto_steps {
-            self.pacer.next(idle)
+            self.pacer.next(idle && !std::mem::take(&mut self.held_back))
         } else {
             self.steps_per_frame.clamp(1, HISTORY)
         };
-        if n > 0 {
-            let lives: Vec<Live> = (self.step..self.step + n)
-                .map(|k| Live { sigma: if self.schedule.on { self.schedule.at(k) } else { self.live.sigma }, ..self.live })
-                .collect();
-            self.live.sigma = lives[lives.len() - 1].sigma;
-            self.worker.send(Job::Steps(lives))?;
-            self.step += n;
-            self.shown_sigma = self.live.sigma;
-        } else if idle && self.live.sigma != self.shown_sigma {
-            self.worker.send(Job::Render(self.live.sigma))?;
-            self.shown_sigma = self.live.sigma;
+        let snapshot = idle && self.driver.planned() == self.driver.kept();
+        let lives = if n > 0 { self.driver.next_batch(n) } else { Vec::new() };
+        if !lives.is_empty() {
+            if snapshot {
+                self.driver.snapshot_taken();
+                self.snapshot_at = Some(Instant::now());
+            }
+            self.worker.send(Job::Steps { lives, snapshot })?;
+            self.shown_sigma = self.driver.live.sigma;
+        } else if idle && self.driver.live.sigma != self.shown_sigma {
+            self.worker.send(Job::Render(self.driver.live.sigma))?;
+            self.shown_sigma = self.driver.live.sigma;
         }
         Ok(())
     }
@@ -297,34 +316,54 @@ impl Session {
     fn take(&mut self, d: Done) -> Result<()> {
         self.worker.in_flight -= 1;
         self.pacer.finished(d.steps, d.started, d.finished);
-        self.apply(d.result?);
+        let snap = d.result?;
+        if self.worker.stale > 0 {
+            self.worker.stale -= 1;
+            return Ok(());
+        }
+        self.apply(snap)
+    }
+
+    /// Hands a readback's numbers to the driver and shows its mesh; a non-finite step sends the fit
+    /// thread back to its roll-back point instead (the results already on their way are dropped).
+    fn apply(&mut self, snap: Snapshot) -> Result<()> {
+        let Snapshot { vertices, stats, silhouettes, ious } = snap;
+        let bad = stats.iter().find(|s| !s.is_finite()).map(|s| s.step);
+        match self.driver.check(stats, || Ok(vertices.clone()))? {
+            Check::Kept => {}
+            check => {
+                self.worker.stale = self.worker.in_flight;
+                self.worker.send(Job::Restore(self.driver.live.sigma))?;
+                self.shown_sigma = self.driver.live.sigma;
+                let step = bad.unwrap_or_default();
+                self.error = Some(match (check, self.driver.ending()) {
+                    (Check::Diverged, Some(crate::fit::Ending::Diverged(msg))) => {
+                        self.playing = false;
+                        format!("step {step}: {msg}; paused")
+                    }
+                    _ => format!(
+                        "step {step}: the loss became non-finite; rolled back to step {}, learning rate halved to {:.2e}",
+                        self.driver.kept(),
+                        self.driver.live.lr
+                    ),
+                });
+                return Ok(());
+            }
+        }
+        self.vertices = vertices;
+        self.silhouettes = silhouettes;
+        self.view_ious = ious;
+        self.version += 1;
         Ok(())
     }
 
-    fn apply(&mut self, snap: Snapshot) {
-        if let Some(bad) = snap.stats.iter().find(|s| !s.is_finite()) {
-            // no NaN reaches the mesh: Adam skipped those updates; slow down and say so
-            self.live.lr *= 0.5;
-            self.error = Some(format!("step {}: the loss became non-finite; learning rate halved to {:.2e}", bad.step, self.live.lr));
-        }
-        if let Some(last) = snap.stats.last() {
-            self.done = last.step;
-        }
-        self.history.extend(snap.stats.into_iter().filter(StepStats::is_finite));
-        self.vertices = snap.vertices;
-        self.silhouettes = snap.silhouettes;
-        self.view_ious = snap.ious;
-        self.version += 1;
-    }
-
     /// A new fitter (reset, new target, new size): the old fit thread is let go with its queued
-    /// batches, and the count starts over at step 0 with the template shown.
+    /// batches, and the count starts over at step 0 with the template shown; the live settings stay.
     fn restart_on(&mut self, fitter: GpuFitter) -> Result<()> {
         self.worker = Worker::start(fitter)?;
         self.pacer = Pacer::default();
-        self.step = 0;
-        self.done = 0;
-        self.history.clear();
+        self.driver.restart(&self.params);
+        (self.snapshot_at, self.held_back) = (None, false);
         self.vertices = self.template.vertices.clone();
         self.silhouettes.clear();
         self.view_ious.clear();

@@ -472,7 +472,7 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
         let mut calls = Vec::new();
         let t = Instant::now();
         let mut next = t;
-        while s.done < params.steps {
+        while s.done() < params.steps {
             let c = Instant::now();
             s.frame(false)?;
             calls.push(c.elapsed().as_secs_f64() * 1e3);
@@ -483,12 +483,12 @@ fn run_viewer(a: &BenchArgs) -> softras::Result<()> {
                 next = Instant::now();
             }
         }
-        let viewer_rate = s.done as f64 / t.elapsed().as_secs_f64();
+        let viewer_rate = s.done() as f64 / t.elapsed().as_secs_f64();
         s.finish()?;
         calls.sort_by(f64::total_cmp);
         rows.push(ViewerRow {
             case: case.into(),
-            steps: s.done,
+            steps: s.done(),
             fit_steps_per_second: fit_rate,
             viewer_steps_per_second: viewer_rate,
             ratio: viewer_rate / fit_rate,

@@ -1,9 +1,11 @@
 //! Fitting: deform a template mesh until its soft silhouettes match target masks (SoftRas's
 //! deformation demo). One place decides the defaults ([`FitParams`]); two engines implement one step
-//! ([`gpu::GpuFitter`], all on the device, and [`cpu::CpuFitter`], the f64 reference); [`run`] drives
-//! either with progress, roll-back on non-finite numbers, and a stop flag.
+//! ([`gpu::GpuFitter`], all on the device, and [`cpu::CpuFitter`], the f64 reference); one
+//! [`Driver`] holds the policy (batches, σ schedule, roll-back, history, best mesh, stop reasons) that
+//! [`run`] and the viewer's session both follow.
 pub mod cpu;
 pub mod depth;
+pub mod driver;
 pub mod gpu;
 pub mod passes;
 pub mod reference;
@@ -13,6 +15,7 @@ use crate::camera::Camera;
 use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::raster::{DEFAULT_NEAR, RasterSettings};
+pub use driver::{Check, Driver, Ending, FitOutcome, MAX_ROLLBACKS, SigmaSchedule, run};
 
 /// Cull threshold while fitting: ε = 1e-4 as SoftRas's `dist_eps` (r² ≈ 9.2 σ). `render` keeps the
 /// tighter 1e-5 for exact comparisons; an optimisation loses nothing to a 1e-4 tail and runs ~15 % faster.
@@ -165,10 +168,7 @@ impl FitParams {
     /// σ at step `step` (0-based): log-linear from `sigma` to `sigma_end`.
     pub fn sigma_at(&self, step: u32) -> f64 {
         match self.sigma_end {
-            Some(end) if self.steps > 1 => {
-                let t = step.min(self.steps - 1) as f64 / (self.steps - 1) as f64;
-                (self.sigma.ln() * (1.0 - t) + end.ln() * t).exp()
-            }
+            Some(end) if self.steps > 1 => driver::log_linear(self.sigma, end, self.steps, step),
             _ => self.sigma,
         }
     }
@@ -312,121 +312,9 @@ pub trait Fitter {
     /// Renders the current (or the best kept) parameters at σ without changing any state:
     /// soft silhouettes (views × size × size) and per-view soft IoU.
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)>;
-    /// Most steps whose stats the engine keeps between two `drain_stats` ([`run`] reads back at least
+    /// Most steps whose stats the engine keeps between two `drain_stats` ([`Driver`] checks at least
     /// this often, so that no step is lost from the history).
     fn max_pending(&self) -> u32 {
         u32::MAX
     }
-}
-
-/// Why a fit ended.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub enum Ending {
-    Done,
-    Interrupted,
-    /// Repeated non-finite numbers: the message says which setting to lower.
-    Diverged(String),
-    /// The engine failed mid-fit (the GPU device lost, out of memory): its message.
-    Failed(String),
-}
-
-pub struct FitOutcome {
-    pub steps: u32,
-    pub last: Option<StepStats>,
-    pub best: Option<StepStats>,
-    pub history: Vec<StepStats>,
-    pub ending: Ending,
-    pub rollbacks: u32,
-    /// Learning rate at the end (halved at each roll-back).
-    pub lr: f64,
-    /// A host copy of the best mesh's vertices, taken at each new best, so that a fit whose engine
-    /// fails (the device lost) can still save it.
-    pub best_vertices: Option<Vec<Vec3>>,
-}
-
-pub const MAX_ROLLBACKS: u32 = 5;
-
-/// Runs `params.steps` steps, checking every `check_every`; `progress` sees each batch of stats;
-/// `stop` is polled between steps (Ctrl-C).
-pub fn run(
-    fitter: &mut dyn Fitter,
-    params: &FitParams,
-    stop: &std::sync::atomic::AtomicBool,
-    mut progress: impl FnMut(&StepStats, &[StepStats]),
-) -> Result<FitOutcome> {
-    let mut out = FitOutcome {
-        steps: 0,
-        last: None,
-        best: None,
-        history: Vec::new(),
-        ending: Ending::Done,
-        rollbacks: 0,
-        lr: params.lr,
-        best_vertices: None,
-    };
-    match run_steps(fitter, params, stop, &mut progress, &mut out) {
-        Ok(()) => Ok(out),
-        // a GPU failure mid-fit ends the fit with what was kept; bad settings are still errors
-        Err(Error::Gpu(msg)) if out.steps > 0 => {
-            out.ending = Ending::Failed(format!("GPU: {msg}"));
-            Ok(out)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn run_steps(
-    fitter: &mut dyn Fitter,
-    params: &FitParams,
-    stop: &std::sync::atomic::AtomicBool,
-    progress: &mut impl FnMut(&StepStats, &[StepStats]),
-    out: &mut FitOutcome,
-) -> Result<()> {
-    use std::sync::atomic::Ordering;
-    fitter.snapshot()?;
-    let mut step = 0u32;
-    while step < params.steps {
-        if stop.load(Ordering::SeqCst) {
-            out.ending = Ending::Interrupted;
-            break;
-        }
-        let live = Live { lr: out.lr, sigma: params.sigma_at(step), ..params.live() };
-        fitter.step(&live)?;
-        step += 1;
-        if !step.is_multiple_of(params.check_every.min(fitter.max_pending()).max(1)) && step != params.steps {
-            continue;
-        }
-        let batch = fitter.drain_stats()?;
-        if batch.iter().all(StepStats::is_finite) {
-            let last = *batch.last().expect("a check follows at least one step");
-            if out.best.is_none_or(|b| last.loss < b.loss) {
-                fitter.keep_best()?;
-                out.best = Some(last);
-                out.best_vertices = Some(fitter.vertices(true)?);
-            }
-            fitter.snapshot()?;
-            out.history.extend_from_slice(&batch);
-            out.last = Some(last);
-            out.steps = step;
-            progress(&last, &out.history);
-        } else {
-            out.rollbacks += 1;
-            fitter.restore()?;
-            step = out.steps;
-            out.lr *= 0.5;
-            if out.rollbacks > MAX_ROLLBACKS {
-                out.ending = Ending::Diverged(format!(
-                    "the loss or gradient became NaN/infinite {} times, even at learning rate {:.3e}: lower --lr \
-                     (now {}) or raise --sigma (now {:e})",
-                    out.rollbacks,
-                    out.lr * 2.0,
-                    params.lr,
-                    params.sigma_at(step)
-                ));
-                break;
-            }
-            log::warn!("non-finite loss or gradient near step {step}: rolled back, learning rate halved to {:e}", out.lr);
-        }
-    }
-    Ok(())
 }

@@ -1,44 +1,22 @@
 //! The Bevy viewer (feature `gui`): the deforming mesh in 3D, the target and the live silhouette, egui
 //! controls that act on the next step. It owns no math: every frame it asks the [`Session`] for a few
 //! steps and uploads the vertices that have come back into the Bevy mesh; no frame waits for the device.
+//! One plugin per concern (scene, frusta, panels, strip, plot, files); their shared state is in
+//! [`state`], which they all import and which imports none of them.
+mod files;
+mod frusta;
 mod panels;
+mod pixels;
+mod plot;
 mod scene;
+mod state;
+mod strip;
 
 use crate::session::Session;
 use bevy::prelude::*;
-use std::path::PathBuf;
-
-/// Options of `softras view` besides the fit's own.
-#[derive(Clone, Debug, Default)]
-pub struct ViewerOptions {
-    /// Take a screenshot after `after_steps` steps, then exit.
-    pub screenshot: Option<PathBuf>,
-    pub after_steps: u32,
-}
-
-/// The session, as a Bevy resource.
-#[derive(Resource)]
-pub struct Fit(pub Session);
-
-#[derive(Resource, Clone, Default)]
-pub struct Options(pub ViewerOptions);
-
-/// Frame and step timing for the readouts.
-#[derive(Resource, Default)]
-pub struct Timing {
-    pub frames: u32,
-    pub fps: f64,
-    pub steps_per_second: f64,
-    last: Option<(std::time::Instant, u32, u32)>,
-}
-
-/// One chained set per frame: input → fit → scene → panels.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ViewerSet {
-    Input,
-    Fit,
-    Scene,
-}
+use bevy_egui::EguiPrimaryContextPass;
+pub use state::ViewerOptions;
+use state::{FileRequest, Fit, Layout, Options, PanelSet, SceneArea, SelectedView, SingleStep, Timing, ViewerSet, Wireframe};
 
 /// Whether a display is there to open a window on.
 pub fn display_available() -> bool {
@@ -89,17 +67,26 @@ pub fn run(session: Session, options: ViewerOptions) -> crate::Result<()> {
     }
 }
 
-/// The root plugin: order set once, children per concern.
+/// The root plugin: the shared state, the order of a frame set once, the fit's step, one child plugin
+/// per concern.
 pub fn plugin(app: &mut App) {
+    use PanelSet::*;
     app.init_resource::<Timing>()
+        .init_resource::<SingleStep>()
+        .init_resource::<Wireframe>()
+        .init_resource::<SelectedView>()
+        .init_resource::<FileRequest>()
+        .init_resource::<SceneArea>()
+        .init_resource::<Layout>()
         .configure_sets(Update, (ViewerSet::Input, ViewerSet::Fit, ViewerSet::Scene).chain())
+        .configure_sets(EguiPrimaryContextPass, (Begin, Controls, Plot, Strip, Images, End).chain())
         .add_systems(Update, fit_step.in_set(ViewerSet::Fit))
-        .add_plugins((scene::plugin, panels::plugin));
+        .add_plugins((scene::plugin, frusta::plugin, panels::plugin, strip::plugin, plot::plugin, files::plugin));
 }
 
 /// Takes the results that came back and queues this frame's steps, without waiting for the device
 /// (one step when the panels' single-step button set `SingleStep`).
-fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut timing: ResMut<Timing>) {
+fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<SingleStep>, mut timing: ResMut<Timing>) {
     let s = &mut fit.0;
     if let Err(e) = s.frame(std::mem::take(&mut single.0)) {
         s.error = Some(e.to_string());
@@ -111,10 +98,10 @@ fn fit_step(mut fit: ResMut<Fit>, mut single: ResMut<panels::SingleStep>, mut ti
         Some((t, f, st)) if now.duration_since(t).as_secs_f64() >= 2.0 => {
             let dt = now.duration_since(t).as_secs_f64();
             timing.fps = (timing.frames - f) as f64 / dt;
-            timing.steps_per_second = (s.done.saturating_sub(st)) as f64 / dt;
-            timing.last = Some((now, timing.frames, s.done));
+            timing.steps_per_second = (s.done().saturating_sub(st)) as f64 / dt;
+            timing.last = Some((now, timing.frames, s.done()));
         }
-        None => timing.last = Some((now, timing.frames, s.done)),
+        None => timing.last = Some((now, timing.frames, s.done())),
         _ => {}
     }
 }

@@ -257,3 +257,42 @@ fn a_lost_device_mid_fit_ends_it_with_the_best_mesh_kept_on_the_host() {
     let mut f = Flaky { t: 1, saved: 1, nan_when_lr_above: 1.0, pending: vec![], lrs: vec![], restores: 0, lose_device_at: 3 };
     assert!(softras::fit::run(&mut f, &p, &stop, |_, _| {}).is_err());
 }
+
+/// The driver rolls back to the engine's last roll-back point, not just to the last kept batch: the
+/// viewer's session keeps one only when no batch is on its way.
+#[test]
+fn the_driver_rolls_back_to_the_last_snapshot() {
+    use softras::fit::{Check, Driver, StepStats};
+    let p = FitParams { steps: 100, lr: 0.04, ..FitParams::default() };
+    let mut d = Driver::unbounded(&p);
+    let stats = |from: u32, n: u32, loss: f64| -> Vec<StepStats> {
+        (from..from + n).map(|step| StepStats { step, loss, soft_iou_mean: 0.5, grad_norm: 1.0, lap: 0.0, flat: 0.0, depth: 0.0 }).collect()
+    };
+    d.snapshot_taken();
+    assert_eq!(d.next_batch(5).len(), 5);
+    assert_eq!(d.check(stats(1, 5, 2.0), || Ok(vec![glam::Vec3::ONE])).unwrap(), Check::Kept);
+    d.snapshot_taken();
+    // two batches on their way at once, the first kept, the second not
+    assert_eq!((d.next_batch(5).len(), d.next_batch(5).len()), (5, 5));
+    assert_eq!(d.check(stats(6, 5, 1.0), || Ok(vec![glam::Vec3::X])).unwrap(), Check::Kept);
+    assert_eq!((d.kept(), d.history().len(), d.best().map(|b| b.step)), (10, 10, Some(10)));
+    assert_eq!(d.check(stats(11, 5, f64::NAN), || unreachable!()).unwrap(), Check::RolledBack);
+    assert_eq!((d.planned(), d.kept(), d.history().len(), d.last().map(|l| l.step)), (5, 5, 5, Some(5)));
+    assert_eq!(d.live.lr, 0.02);
+    // the best mesh stays the best one seen (a host copy)
+    assert_eq!(d.best_vertices(), Some(&[glam::Vec3::X][..]));
+    // the next batch starts after the roll-back point, at the halved rate
+    let lives = d.next_batch(3);
+    assert_eq!((lives.len(), lives[0].lr, d.planned()), (3, 0.02, 8));
+    for k in 0..softras::fit::MAX_ROLLBACKS {
+        assert_eq!(
+            d.check(stats(6, 3, f64::INFINITY), || unreachable!()).unwrap(),
+            if k + 1 < softras::fit::MAX_ROLLBACKS { Check::RolledBack } else { Check::Diverged },
+            "{k}"
+        );
+    }
+    assert!(matches!(d.ending(), Some(softras::fit::Ending::Diverged(_))));
+    assert!(d.next_batch(3).is_empty(), "an ended fit plans nothing");
+    d.resume();
+    assert_eq!((d.next_batch(3).len(), d.rollbacks()), (3, 0));
+}

@@ -16,36 +16,36 @@ fn settings_act_on_the_next_step() {
     let mut s = session();
     (s.auto_steps, s.steps_per_frame) = (false, 3);
     s.frame(false).unwrap();
-    assert_eq!(s.step, 3);
+    assert_eq!(s.step(), 3);
     s.finish().unwrap();
-    assert_eq!((s.done, s.history.len()), (3, 3));
+    assert_eq!((s.done(), s.history().len()), (3, 3));
     let before = s.vertices.clone();
     // a learning rate of (almost) zero freezes the mesh on the very next step
-    s.live.lr = 1e-30;
+    s.driver.live.lr = 1e-30;
     s.frame(false).unwrap();
     s.finish().unwrap();
     let moved = s.vertices.iter().zip(&before).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
     assert!(moved < 1e-6, "moved {moved} with lr 0");
     // and a real one moves it again
-    s.live.lr = 0.05;
+    s.driver.live.lr = 0.05;
     s.frame(false).unwrap();
     s.finish().unwrap();
     let moved = s.vertices.iter().zip(&before).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
     assert!(moved > 1e-4);
     // paused: no steps; single step: exactly one
     s.playing = false;
-    let n = s.step;
+    let n = s.step();
     s.frame(false).unwrap();
-    assert_eq!(s.step, n);
+    assert_eq!(s.step(), n);
     s.frame(true).unwrap();
     s.finish().unwrap();
-    assert_eq!((s.step, s.done), (n + 1, n + 1));
+    assert_eq!((s.step(), s.done()), (n + 1, n + 1));
     // σ reaches the renderer while paused: the silhouette is rendered again at the new σ
     let (sharp_sil, sharp_iou) = (s.silhouettes.clone(), s.view_ious[0]);
-    s.live.sigma = 1e-2;
+    s.driver.live.sigma = 1e-2;
     s.frame(false).unwrap();
     s.finish().unwrap();
-    assert_eq!((s.step, s.shown_sigma), (n + 1, 1e-2));
+    assert_eq!((s.step(), s.shown_sigma), (n + 1, 1e-2));
     assert!((sharp_iou - s.view_ious[0]).abs() > 1e-3, "{sharp_iou} vs {:?}", s.view_ious);
     assert_ne!(sharp_sil, s.silhouettes);
 }
@@ -58,21 +58,21 @@ fn frames_do_not_wait_for_the_device() {
     (s.auto_steps, s.steps_per_frame) = (false, 2);
     for _ in 0..40 {
         s.frame(false).unwrap();
-        assert!(s.step - s.done <= 2 * 2, "{} submitted, {} back", s.step, s.done);
+        assert!(s.step() - s.done() <= 2 * 2, "{} submitted, {} back", s.step(), s.done());
     }
     s.finish().unwrap();
-    assert_eq!(s.done, s.step);
-    let steps: Vec<u32> = s.history.iter().map(|h| h.step).collect();
-    assert_eq!(steps, (1..=s.step).collect::<Vec<_>>());
+    assert_eq!(s.done(), s.step());
+    let steps: Vec<u32> = s.history().iter().map(|h| h.step).collect();
+    assert_eq!(steps, (1..=s.step()).collect::<Vec<_>>());
     // the same steps through the plain fitter give the same mesh
     use softras::fit::Fitter;
     let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
-    for _ in 0..s.step {
-        f.step(&s.live).unwrap();
+    for _ in 0..s.step() {
+        f.step(&s.driver.live).unwrap();
     }
     assert_eq!(f.vertices(false).unwrap(), s.vertices);
     let stats = f.drain_stats().unwrap();
-    assert_eq!(stats.last().map(|h| h.loss), s.history.last().map(|h| h.loss));
+    assert_eq!(stats.last().map(|h| h.loss), s.history().last().map(|h| h.loss));
 }
 
 /// With `auto_steps`, a device that finishes before the next frame gets bigger batches.
@@ -87,7 +87,7 @@ fn the_pacer_grows_batches_while_the_device_waits() {
     s.finish().unwrap();
     assert!(s.pacer.batch > 4, "batch {} (step time {:?})", s.pacer.batch, s.pacer.step_time);
     assert!(s.pacer.step_time.is_some_and(|t| t > 0.0 && t < 0.03), "{:?}", s.pacer.step_time);
-    assert_eq!(s.history.len() as u32, s.step);
+    assert_eq!(s.history().len() as u32, s.step());
 }
 
 #[test]
@@ -102,9 +102,9 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     assert!(!s.load_picture(&bad));
     assert_eq!(s.epoch, epoch, "a bad file restarts nothing");
     assert!(s.error.as_deref().unwrap_or("").contains("bad.png"), "{:?}", s.error);
-    let n = s.step;
+    let n = s.step();
     s.frame(false).unwrap();
-    assert!(s.step > n, "the fit goes on");
+    assert!(s.step() > n, "the fit goes on");
     // a good one restarts on it
     let good = d.join("disc.png");
     image::GrayImage::from_fn(40, 40, |x, y| image::Luma([if (x as i32 - 20).pow(2) + (y as i32 - 20).pow(2) < 150 { 255 } else { 0 }]))
@@ -112,7 +112,7 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
         .unwrap();
     assert!(s.load_picture(&good));
     assert_eq!(s.epoch, epoch + 1, "the viewer redraws the cameras and the mesh");
-    assert_eq!((s.step, s.error.clone()), (0, None));
+    assert_eq!((s.step(), s.error.clone()), (0, None));
     s.frame(false).unwrap();
     // reset goes back to the template
     s.reset().unwrap();
@@ -130,29 +130,29 @@ fn the_sigma_schedule_reaches_every_step() {
     use softras::fit::{Fitter, Live};
     let mut s = session();
     (s.auto_steps, s.steps_per_frame) = (false, 3);
-    s.schedule = softras::session::SigmaSchedule { on: true, start: 1e-3, end: 1e-5, steps: 10 };
+    s.driver.schedule = softras::session::SigmaSchedule { on: true, start: 1e-3, end: 1e-5, steps: 10 };
     for _ in 0..4 {
         s.frame(false).unwrap();
         s.finish().unwrap();
     }
-    assert_eq!(s.step, 12);
-    assert!((s.live.sigma - 1e-5).abs() < 1e-12, "{}", s.live.sigma);
+    assert_eq!(s.step(), 12);
+    assert!((s.driver.live.sigma - 1e-5).abs() < 1e-12, "{}", s.driver.live.sigma);
     let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
     let p = softras::fit::FitParams { sigma: 1e-3, sigma_end: Some(1e-5), steps: 10, ..s.params.clone() };
     for k in 0..12 {
-        f.step(&Live { sigma: p.sigma_at(k), ..s.live }).unwrap();
+        f.step(&Live { sigma: p.sigma_at(k), ..s.driver.live }).unwrap();
     }
     assert_eq!(f.vertices(false).unwrap(), s.vertices);
     // a constant σ gives another mesh: the schedule did change something
     let mut g = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
     for _ in 0..12 {
-        g.step(&Live { sigma: 1e-3, ..s.live }).unwrap();
+        g.step(&Live { sigma: 1e-3, ..s.driver.live }).unwrap();
     }
     assert_ne!(g.vertices(false).unwrap(), s.vertices);
-    s.schedule.on = false;
+    s.driver.schedule.on = false;
     s.frame(false).unwrap();
     s.finish().unwrap();
-    assert_eq!(s.shown_sigma, s.live.sigma);
+    assert_eq!(s.shown_sigma, s.driver.live.sigma);
 }
 
 #[test]
@@ -183,4 +183,89 @@ fn side_view_shows_the_depth_of_a_one_view_fit() {
     .collect::<Vec<f32>>();
     let (ws, wf) = (width(&side), width(&front));
     assert!(ws > 5 && (ws as f64) < 0.8 * wf as f64, "side width {ws} px, front width {wf} px");
+}
+
+/// `softras fit`'s loop and the viewer's session follow one driver: the same settings give the same
+/// mesh, bit for bit, whatever the session's batches (σ schedule and depth prior on); with batches of
+/// `check_every` steps also the same history and best mesh.
+#[test]
+fn the_session_and_fit_give_the_same_mesh() {
+    use softras::fit::Fitter;
+    let params = FitParams { size: 48, template_level: 2, steps: 40, sigma: 3e-4, sigma_end: Some(3e-5), ..FitParams::default() };
+    let mask = picture_from_bytes(softras::DEFAULT_TARGET, params.size, Polarity::Auto, "default").unwrap();
+    let target = single_target(&mask, &params).unwrap();
+    let session = |per_frame: u32| {
+        let mut s = Session::new(crate::common::gpu(), params.clone(), target.clone(), None).unwrap();
+        (s.auto_steps, s.steps_per_frame, s.driver.limit) = (false, per_frame, Some(params.steps));
+        // two frames at a time: the second batch goes while the first is on its way
+        while s.step() < params.steps {
+            s.frame(false).unwrap();
+            s.frame(false).unwrap();
+            s.finish().unwrap();
+        }
+        s
+    };
+    let s = session(params.check_every);
+    assert!(s.params.lambda_depth.is_some_and(|l| l > 0.0), "one view: the depth prior is on");
+    let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let out = softras::fit::run(&mut f, &s.params, &stop, |_, _| {}).unwrap();
+    assert_eq!((out.ending, out.steps, s.done()), (softras::fit::Ending::Done, 40, 40));
+    let fitted = f.vertices(false).unwrap();
+    assert_eq!(s.vertices, fitted, "the session's mesh is fit's");
+    let losses = |h: &[softras::fit::StepStats]| h.iter().map(|x| (x.step, x.loss.to_bits())).collect::<Vec<_>>();
+    assert_eq!(losses(s.history()), losses(&out.history));
+    assert_eq!(s.driver.best_vertices(), out.best_vertices.as_deref());
+    assert!((s.driver.live.sigma / 3e-5 - 1.0).abs() < 1e-12, "σ followed --sigma-end's schedule to its end");
+    // other batches (7 steps, the last one cut at the limit): the same steps, the same mesh
+    let s = session(7);
+    assert_eq!((s.step(), s.done()), (40, 40));
+    assert_eq!(s.vertices, fitted);
+    assert_eq!(losses(s.history()), losses(&out.history));
+}
+
+/// A non-finite loss rolls the session back as it does `fit`: to the last roll-back point with the
+/// learning rate halved, the batches already on their way dropped; after too many roll-backs it pauses,
+/// and Play goes on. The fit thread's state (Adam's step count too) is really restored: the mesh is
+/// that of a plain fitter that never saw the bad steps.
+#[test]
+fn non_finite_steps_roll_the_session_back() {
+    use softras::fit::Fitter;
+    let mut s = session();
+    (s.auto_steps, s.steps_per_frame) = (false, 3);
+    let good = s.driver.live;
+    for _ in 0..2 {
+        s.frame(false).unwrap();
+        s.finish().unwrap();
+    }
+    let before = s.vertices.clone();
+    // a NaN weight makes every loss and gradient NaN: two batches go out before the first comes back
+    s.driver.live.lambda_lap = f64::NAN;
+    s.frame(false).unwrap();
+    s.frame(false).unwrap();
+    assert_eq!(s.step(), 12);
+    s.finish().unwrap();
+    assert_eq!((s.step(), s.done(), s.history().len(), s.driver.rollbacks()), (6, 6, 6, 1));
+    assert_eq!(s.driver.live.lr, good.lr / 2.0);
+    assert_eq!(s.vertices, before);
+    assert!(s.error.as_deref().unwrap_or("").contains("rolled back to step 6"), "{:?}", s.error);
+    for _ in 0..20 {
+        s.frame(false).unwrap();
+        s.finish().unwrap();
+    }
+    assert!(!s.playing, "diverged: paused");
+    assert_eq!(s.driver.rollbacks(), softras::fit::MAX_ROLLBACKS + 1);
+    assert!(s.error.as_deref().unwrap_or("").contains("--lr"), "{:?}", s.error);
+    let lr = s.driver.live.lr;
+    assert_eq!(lr, good.lr / 64.0);
+    // Play with a sane weight goes on from step 6
+    (s.driver.live.lambda_lap, s.playing) = (good.lambda_lap, true);
+    s.frame(false).unwrap();
+    s.finish().unwrap();
+    assert_eq!((s.done(), s.driver.rollbacks()), (9, 0));
+    let mut f = softras::fit::gpu::GpuFitter::new(crate::common::gpu(), &s.template, &s.target, &s.params).unwrap();
+    for k in 0..9 {
+        f.step(&softras::fit::Live { lr: if k < 6 { good.lr } else { lr }, ..good }).unwrap();
+    }
+    assert_eq!(f.vertices(false).unwrap(), s.vertices);
 }

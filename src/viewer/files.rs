@@ -1,0 +1,93 @@
+//! Files and shortcuts: Space plays or pauses, R resets, Ctrl+O opens a picture, Ctrl+S saves the mesh
+//! (also the panels' buttons, through [`FileRequest`]); dropped files; `--screenshot`.
+use super::state::{FileRequest, Fit, Options, Timing, ViewerSet};
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::window::FileDragAndDrop;
+use bevy_egui::EguiContexts;
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Update, (keyboard, drag_and_drop, dialogs).chain().in_set(ViewerSet::Input))
+        .add_systems(Update, screenshot.in_set(ViewerSet::Scene));
+}
+
+/// Shortcuts, except while a text field (e.g. a slider's typed value) has the keyboard.
+fn keyboard(keys: Res<ButtonInput<KeyCode>>, mut fit: ResMut<Fit>, mut request: ResMut<FileRequest>, mut contexts: EguiContexts) {
+    if contexts.ctx_mut().is_ok_and(|c| c.egui_wants_keyboard_input()) {
+        return;
+    }
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    if keys.just_pressed(KeyCode::Space) {
+        fit.0.playing = !fit.0.playing;
+    }
+    if keys.just_pressed(KeyCode::KeyR)
+        && !ctrl
+        && let Err(e) = fit.0.reset()
+    {
+        fit.0.error = Some(e.to_string());
+    }
+    request.open |= ctrl && keys.just_pressed(KeyCode::KeyO);
+    request.save |= ctrl && keys.just_pressed(KeyCode::KeyS);
+}
+
+fn drag_and_drop(mut drops: MessageReader<FileDragAndDrop>, mut fit: ResMut<Fit>) {
+    for d in drops.read() {
+        if let FileDragAndDrop::DroppedFile { path_buf, .. } = d {
+            fit.0.load_picture(path_buf);
+        }
+    }
+}
+
+/// Native dialogs; with no desktop portal (e.g. under Xvfb) they return nothing: treated as cancelled.
+fn dialogs(mut request: ResMut<FileRequest>, mut fit: ResMut<Fit>) {
+    if std::mem::take(&mut request.open)
+        && let Some(p) =
+            rfd::FileDialog::new().add_filter("images", &["png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "gif"]).pick_file()
+    {
+        fit.0.load_picture(&p);
+    }
+    if std::mem::take(&mut request.save)
+        && let Some(p) = rfd::FileDialog::new().add_filter("OBJ", &["obj"]).set_file_name("result.obj").save_file()
+        && let Err(e) = fit.0.save_obj(&p)
+    {
+        fit.0.error = Some(e.to_string());
+    }
+}
+
+/// `--screenshot PATH --after-steps N`: once N steps are done and the scene has had time to build
+/// (pipelines compile in the background on lavapipe), save the window and exit.
+fn screenshot(
+    mut commands: Commands,
+    fit: Res<Fit>,
+    options: Res<Options>,
+    timing: Res<Timing>,
+    mut state: Local<(u32, Option<u32>)>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(path) = options.0.screenshot.clone() else { return };
+    state.0 += 1;
+    let frame = state.0;
+    match state.1 {
+        None if fit.0.done() >= options.0.after_steps && frame >= 90 => {
+            commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path));
+            state.1 = Some(frame);
+        }
+        Some(at) if path.exists() && frame > at + 5 => {
+            let s = &fit.0;
+            eprintln!(
+                "viewer: {} steps, {:.1} frames/s, {:.1} steps/s at exit ({} steps per frame{})",
+                s.done(),
+                timing.fps,
+                timing.steps_per_second,
+                if s.auto_steps { s.pacer.batch } else { s.steps_per_frame },
+                if s.auto_steps { ", auto" } else { "" }
+            );
+            exit.write(AppExit::Success);
+        }
+        Some(at) if frame > at + 600 => {
+            eprintln!("error: the screenshot was not written");
+            exit.write(AppExit::from_code(1));
+        }
+        _ => {}
+    }
+}
