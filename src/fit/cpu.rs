@@ -68,7 +68,7 @@ impl CpuFitter {
     pub fn loss_and_grad(&self, delta: &[DVec3], c: DVec3, live: &Live) -> (StepStats, Vec<f64>, Vec<f64>, (Vec<DVec3>, DVec3)) {
         let verts = r::vertices(&self.v0, delta, c);
         let mesh = self.mesh(delta, c);
-        let s = crate::raster::RasterSettings { sigma: live.sigma, ..self.params.raster(0) };
+        let s = self.params.raster_at(live.sigma);
         let fwd = raster::forward(&mesh, &self.cams, &s);
         let (sil_loss, ious, v_sil) = r::multiview_iou(&fwd.sil, &self.masks, s.pixels());
         let g_sil = raster::backward(&mesh, &self.cams, &s, &fwd, &v_sil);
@@ -150,7 +150,7 @@ impl Fitter for CpuFitter {
 
     fn evaluate(&mut self, best: bool, sigma: f64) -> Result<(Vec<f32>, Vec<f64>)> {
         let (d, c) = if best { (self.best.0.clone(), self.best.1) } else { (self.state.delta.clone(), self.state.c) };
-        let s = crate::raster::RasterSettings { sigma, ..self.params.raster(0) };
+        let s = self.params.raster_at(sigma);
         let sil = raster::forward(&self.mesh(&d, c), &self.cams, &s).sil;
         let (_, ious, _) = r::multiview_iou(&sil, &self.masks, s.pixels());
         Ok((sil.iter().map(|&x| x as f32).collect(), ious))

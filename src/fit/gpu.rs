@@ -263,7 +263,7 @@ impl GpuFitter {
             _pad: [0; 2],
         };
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
-        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma: live.sigma, ..p.raster(0) });
+        self.rb.write_settings(&self.ctx, &p.raster_at(live.sigma));
     }
 
     fn params_pass(&self, enc: &mut wgpu::CommandEncoder, best: bool) {
@@ -286,7 +286,7 @@ impl GpuFitter {
 
     /// Renders the vertices the params pass wrote at σ (silhouettes and per-view IoU), changing no state.
     fn encode_render(&self, enc: &mut wgpu::CommandEncoder, sigma: f64) {
-        self.rb.write_settings(&self.ctx, &crate::raster::RasterSettings { sigma, ..self.params_set.raster(0) });
+        self.rb.write_settings(&self.ctx, &self.params_set.raster_at(sigma));
         encode(enc, &self.rb.forward_ops());
         dispatch(enc, &[(&self.passes.iou_reduce, (self.rb.dims.views, 1))]);
     }

@@ -135,7 +135,7 @@ impl FitParams {
         if self.size < 2 {
             return Err(Error::setting("size", format!("must be at least 2, got {}", self.size)));
         }
-        self.raster(0).validate()?;
+        self.raster_at(self.sigma).validate()?;
         Camera::new(self.distance, 0.0, 0.0, self.view_angle).map(|_| ())
     }
 
@@ -173,8 +173,11 @@ impl FitParams {
         }
     }
 
-    pub fn raster(&self, step: u32) -> RasterSettings {
-        RasterSettings { width: self.size, height: self.size, sigma: self.sigma_at(step), cull_eps: self.cull_eps, near: self.near }
+    /// The rasterizer's settings of this fit at σ: the one way σ reaches the rasterizer's passes (its
+    /// uniforms are written from these settings alone). σ itself comes from `Live::sigma`, which the
+    /// driver sets from the schedule ([`FitParams::sigma_at`]) or the viewer's slider.
+    pub fn raster_at(&self, sigma: f64) -> RasterSettings {
+        RasterSettings { width: self.size, height: self.size, sigma, cull_eps: self.cull_eps, near: self.near }
     }
 }
 

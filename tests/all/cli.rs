@@ -126,6 +126,25 @@ fn bench_viewer_compares_the_viewer_engine_with_fit() {
     }
 }
 
+/// `bench fit --passes` times every pass of the demo step and the fitter's setup with and without
+/// compiled pipelines; it applies to `bench fit` only.
+#[test]
+fn bench_fit_passes_profiles_every_pass() {
+    let (ok, out, err) = softras(&["bench", "fit", "--passes", "--fit-steps", "2", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let passes = v["passes"].as_array().unwrap();
+    let names: Vec<&str> = passes.iter().map(|p| p["pass"].as_str().unwrap()).collect();
+    for pass in ["params", "project", "setup", "forward", "resolve", "iou_reduce", "iou_grad", "backward", "gather", "adam", "record"] {
+        assert!(names.contains(&pass), "{pass} missing: {names:?}");
+    }
+    let sum: f64 = passes.iter().map(|p| p["ms"].as_f64().unwrap()).sum();
+    assert!(sum > 0.0 && (v["sum_of_passes_ms"].as_f64().unwrap() - sum).abs() < 1e-9, "{v}");
+    assert!(v["setup_first_ms"].as_f64().unwrap() > 0.0 && v["setup_again_ms"].as_f64().unwrap() > 0.0, "{v}");
+    let (ok, _, err) = softras(&["bench", "raster", "--passes"]);
+    assert!(!ok && err.contains("--passes"), "{err}");
+}
+
 /// Runs the softras binary: (exit code, stdout, stderr).
 fn softras_code(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).envs(env.iter().copied()).output().unwrap();

@@ -151,6 +151,36 @@ fn gpu_fit_is_deterministic_and_converges() {
     assert!(hard > 0.9, "hard IoU after 150 steps: {hard} (soft IoU went {first} → {})", o1.history.last().unwrap().soft_iou_mean);
 }
 
+#[test]
+fn a_profiled_step_is_the_same_step_and_a_second_fitter_compiles_nothing() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap(), Camera::new(2.732, 30.0, -90.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 32);
+    // one-view depth prior on, so that its pass is among the profiled ones
+    let p = FitParams { lambda_depth: Some(3.0), ..small_params(32) };
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let live = p.live();
+    // a device of its own: its pipeline cache starts empty
+    let ctx = std::sync::Arc::new(softras::gpu::GpuContext::new().unwrap());
+    assert!(ctx.pipelines().is_empty());
+    let mut plain = GpuFitter::new(ctx.clone(), &template, &target, &p).unwrap();
+    let compiled = ctx.pipelines().len();
+    assert_eq!(compiled, softras::raster::passes::ALL.len() + softras::fit::passes::ALL.len(), "every pass compiled once");
+    let mut profiled = GpuFitter::new(ctx.clone(), &template, &target, &p).unwrap();
+    assert_eq!(ctx.pipelines().len(), compiled, "a second fitter compiled pipelines again");
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        plain.step(&live).unwrap();
+        names = profiled.profile_step(&live).unwrap().into_iter().map(|(n, _)| n).collect();
+    }
+    for pass in ["params", "forward", "backward", "gather", "depth", "adam", "record"] {
+        assert!(names.contains(&pass), "{pass} missing from the profile {names:?}");
+    }
+    let bits = |v: Vec<glam::Vec3>| v.iter().flat_map(|x| x.to_array().map(f32::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(plain.vertices(false).unwrap()), bits(profiled.vertices(false).unwrap()), "profiled steps differ");
+    let (a, b) = (plain.drain_stats().unwrap(), profiled.drain_stats().unwrap());
+    assert_eq!(a.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>(), b.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>());
+}
+
 /// A fitter whose loss turns NaN at chosen steps, to drive the roll-back logic.
 struct Flaky {
     t: u32,
