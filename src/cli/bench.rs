@@ -3,10 +3,11 @@
 //! `fit`'s (`viewer`); a table, or JSON with `--json`.
 use clap::Args;
 use serde::Serialize;
+use softras::fit::reference::iou_loss_and_grad;
 use softras::gpu::GpuContext;
+use softras::raster::RasterSettings;
 use softras::raster::cpu;
 use softras::raster::gpu::GpuRaster;
-use softras::raster::{RasterSettings, iou_loss_and_grad};
 use softras::{Camera, Mesh};
 use std::time::Instant;
 

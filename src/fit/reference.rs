@@ -146,7 +146,7 @@ pub fn multiview_iou(sil: &[f64], masks: &[f64], npix: usize) -> (f64, Vec<f64>,
     let mut grad = vec![0.0; sil.len()];
     for v in 0..views {
         let r = v * npix..(v + 1) * npix;
-        let (l, g) = crate::raster::iou_loss_and_grad(&sil[r.clone()], &masks[r.clone()]);
+        let (l, g) = iou_loss_and_grad(&sil[r.clone()], &masks[r.clone()]);
         ious.push(1.0 - l);
         for (o, x) in grad[r].iter_mut().zip(g) {
             *o = x / views as f64;
@@ -171,4 +171,15 @@ pub fn adam_update(p: &mut f64, m: &mut f64, v: &mut f64, g: f64, t: u32, s: &Ad
     let bc2 = 1.0 - s.beta2.powi(t as i32);
     let denom = v.sqrt() / bc2.sqrt() + s.eps;
     *p -= s.lr / bc1 * *m / denom;
+}
+
+/// Soft IoU loss of MATH.md (one view): L = 1 − I/U, and ∂L/∂S per pixel.
+pub fn iou_loss_and_grad(sil: &[f64], mask: &[f64]) -> (f64, Vec<f64>) {
+    let (mut i, mut un) = (0.0, 1e-6);
+    for (&s, &m) in sil.iter().zip(mask) {
+        i += s * m;
+        un += s + m - s * m;
+    }
+    let grad = mask.iter().map(|&m| -(m * un - i * (1.0 - m)) / (un * un)).collect();
+    (1.0 - i / un, grad)
 }

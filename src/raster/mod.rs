@@ -113,17 +113,6 @@ pub trait SoftRasterizer {
     fn backward(&mut self, mesh: &Mesh, cams: &[Camera], s: &RasterSettings, v_silhouette: &[f32]) -> Result<Vec<Vec3>>;
 }
 
-/// Soft IoU loss of MATH.md (one view): L = 1 − I/U, and ∂L/∂S per pixel.
-pub fn iou_loss_and_grad(sil: &[f64], mask: &[f64]) -> (f64, Vec<f64>) {
-    let (mut i, mut un) = (0.0, 1e-6);
-    for (&s, &m) in sil.iter().zip(mask) {
-        i += s * m;
-        un += s + m - s * m;
-    }
-    let grad = mask.iter().map(|&m| -(m * un - i * (1.0 - m)) / (un * un)).collect();
-    (1.0 - i / un, grad)
-}
-
 /// Checks that a per-pixel buffer has views × H × W entries.
 pub fn check_image_len(len: usize, views: usize, s: &RasterSettings) -> Result<()> {
     if len != views * s.pixels() {

@@ -1,6 +1,7 @@
 //! GPU (f32) against the CPU reference (f64): forward, gradient, determinism, culling, a closed form.
 use crate::common::*;
-use softras::raster::{RasterSettings, SoftRasterizer, cpu, iou_loss_and_grad};
+use softras::fit::reference::iou_loss_and_grad;
+use softras::raster::{RasterSettings, SoftRasterizer, cpu};
 use softras::{Camera, Mesh};
 
 fn cams() -> Vec<Camera> {

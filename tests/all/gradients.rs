@@ -1,7 +1,8 @@
 //! The CPU reference's analytic gradient against central finite differences of its own forward.
 use crate::common::*;
 use glam::DVec3;
-use softras::raster::{RasterSettings, cpu, iou_loss_and_grad};
+use softras::fit::reference::iou_loss_and_grad;
+use softras::raster::{RasterSettings, cpu};
 use softras::{Camera, Mesh};
 
 fn loss(mesh: &Mesh, cams: &[Camera], s: &RasterSettings, masks: &[Vec<f64>]) -> f64 {
