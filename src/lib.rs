@@ -12,6 +12,7 @@ pub mod output;
 pub mod raster;
 pub mod session;
 pub mod shapes;
+pub mod sheets;
 pub mod target;
 
 #[cfg(feature = "gui")]

@@ -69,6 +69,36 @@ pub fn load_picture(path: &Path, size: u32, polarity: Polarity) -> Result<Mask> 
 ///    pixel, as is its centring), then resized to `size`×`size` (triangle filter) and clamped to [0, 1].
 pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &str) -> Result<Mask> {
     check_size(size)?;
+    let obj = object_mask(bytes, polarity, name)?;
+    let long = obj.bw().max(obj.bh());
+    let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
+    crop_square(obj, side, size, name)
+}
+
+/// A picture's object mask at the picture's own resolution (steps 1–4 of [`picture_from_bytes`]) and
+/// the object's bounding box (values > 0.5), inclusive.
+pub struct ObjectMask {
+    pub width: u32,
+    pub height: u32,
+    pub values: Vec<f32>,
+    /// x0, y0, x1, y1 in pixels, inclusive.
+    pub bbox: [usize; 4],
+}
+
+impl ObjectMask {
+    /// Width of the bounding box in pixels.
+    pub fn bw(&self) -> usize {
+        self.bbox[2] - self.bbox[0] + 1
+    }
+
+    /// Height of the bounding box in pixels.
+    pub fn bh(&self) -> usize {
+        self.bbox[3] - self.bbox[1] + 1
+    }
+}
+
+/// Steps 1–4 of [`picture_from_bytes`]: decode, mask, polarity, checks, specks; and the bounding box.
+pub fn object_mask(bytes: &[u8], polarity: Polarity, name: &str) -> Result<ObjectMask> {
     let img = decode(bytes, name)?;
     let (w, h) = (img.width(), img.height());
     let (mut values, alpha) = luminance_alpha(&img);
@@ -117,11 +147,17 @@ pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &st
             y1 = y1.max(y);
         }
     }
-    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
-    let long = bw.max(bh);
-    let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
-    let ox = x0 as i64 - ((side - bw) / 2) as i64;
-    let oy = y0 as i64 - ((side - bh) / 2) as i64;
+    Ok(ObjectMask { width: w, height: h, values, bbox: [x0, y0, x1, y1] })
+}
+
+/// Step 5 of [`picture_from_bytes`]: a `side`-pixel square centred on the object's bounding box (to
+/// within half a pixel; padded with 0 beyond the picture), resized to `size`×`size`.
+pub fn crop_square(obj: ObjectMask, side: usize, size: u32, name: &str) -> Result<Mask> {
+    let (bw, bh) = (obj.bw() as i64, obj.bh() as i64);
+    let ObjectMask { width: w, height: h, values, bbox: [x0, y0, ..] } = obj;
+    // floor division: the same offsets as before for side ≥ the box, and defined for a smaller side
+    let ox = x0 as i64 - (side as i64 - bw).div_euclid(2);
+    let oy = y0 as i64 - (side as i64 - bh).div_euclid(2);
     if side > MAX_PADDED_SIDE {
         // a long thin picture (16 × 15632) would pad to a square of 19540² (1.5 GB of f32): box-average
         // straight into a MAX_PADDED_SIDE² square instead (memory bounded, same picture)

@@ -28,6 +28,8 @@ mod session;
 mod shaders;
 #[path = "all/shapes.rs"]
 mod shapes;
+#[path = "all/sheets.rs"]
+mod sheets;
 #[path = "all/target.rs"]
 mod target;
 #[cfg(feature = "gui")]
