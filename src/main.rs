@@ -22,7 +22,7 @@ enum Command {
     Render(cli::render::RenderArgs),
     /// Deform a template mesh until its soft silhouettes match target images (SoftRas's demo).
     Fit(cli::args::FitArgs),
-    /// Write one of the built-in test shapes (chair, animal, mug, sphere, duck, plate, capsule) as OBJ.
+    /// Write one of the built-in test shapes (chair, animal, mug, sphere, duck, plate, capsule, plane) as OBJ.
     Shape(cli::shape::ShapeArgs),
     /// 3D metrics of mesh A against target mesh B: voxel IoU, Chamfer distance, F-score.
     Eval(cli::eval::EvalArgs),

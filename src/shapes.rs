@@ -14,7 +14,7 @@ use std::f32::consts::TAU;
 pub const NAMES: [&str; 5] = ["chair", "animal", "mug", "sphere", "duck"];
 /// Every shape `softras shape` knows: [`NAMES`] and the thin ones of the single-view table (a plate
 /// seen edge-on, a capsule: a bar with round ends).
-pub const ALL_NAMES: [&str; 7] = ["chair", "animal", "mug", "sphere", "duck", "plate", "capsule"];
+pub const ALL_NAMES: [&str; 8] = ["chair", "animal", "mug", "sphere", "duck", "plate", "capsule", "plane"];
 
 /// The axis of a [`cylinder`] or of a [`torus`] (the axis of its hole).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,6 +217,19 @@ pub fn capsule() -> Mesh {
     ])
 }
 
+/// A small airplane with thin parts, nose toward +X: a fuselage (ellipsoid 1.0 long, 0.14 thick), wings
+/// 0.9 across and 0.024 thick, a tailplane 0.32 across and 0.02 thick and a fin 0.2 tall and 0.02
+/// thick. Seen edge-on, its wings and tail are a few pixels wide: the case where silhouette fits lose
+/// thin parts. Bounding box [−0.5, 0.5] × [−0.07, 0.2] × [−0.45, 0.45].
+pub fn plane() -> Mesh {
+    merge(&[
+        ellipsoid(Vec3::ZERO, Vec3::new(0.5, 0.07, 0.07), 3),
+        cuboid(Vec3::new(0.02, 0.0, 0.0), Vec3::new(0.09, 0.012, 0.45)),
+        cuboid(Vec3::new(-0.42, 0.0, 0.0), Vec3::new(0.05, 0.01, 0.16)),
+        cuboid(Vec3::new(-0.42, 0.1, 0.0), Vec3::new(0.05, 0.1, 0.01)),
+    ])
+}
+
 /// The shape called `name` (one of [`NAMES`]), or `None`.
 pub fn by_name(name: &str) -> Option<Mesh> {
     match name {
@@ -227,6 +240,7 @@ pub fn by_name(name: &str) -> Option<Mesh> {
         "duck" => Some(duck()),
         "plate" => Some(plate()),
         "capsule" => Some(capsule()),
+        "plane" => Some(plane()),
         _ => None,
     }
 }

@@ -13,7 +13,7 @@ pub struct RenderArgs {
     /// Render a unit icosphere of this level (0–6) instead of --mesh.
     #[arg(long, conflicts_with = "shape")]
     icosphere: Option<u32>,
-    /// Render one of the built-in test shapes instead of --mesh (chair, animal, mug, sphere, duck, plate, capsule).
+    /// Render one of the built-in test shapes instead of --mesh (chair, animal, mug, sphere, duck, plate, capsule, plane).
     #[arg(long)]
     shape: Option<String>,
     /// Image width and height in pixels.

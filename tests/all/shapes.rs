@@ -220,6 +220,15 @@ fn named_shapes_have_their_features() {
     assert_winding(&animal, [0.0, 0.5, 0.0], 0.0, "animal above the back");
     assert_winding(&animal, [0.25, 0.4, 0.0], 0.0, "animal in front of the neck");
 
+    let plane = shapes::plane();
+    check_closed(&plane).unwrap();
+    assert_winding(&plane, [0.3, 0.0, 0.0], 1.0, "plane fuselage");
+    assert_winding(&plane, [0.02, 0.0, 0.4], 1.0, "plane wing tip");
+    assert_winding(&plane, [0.02, 0.02, 0.4], 0.0, "plane above the wing (0.012 thick)");
+    assert_winding(&plane, [-0.42, 0.15, 0.0], 1.0, "plane fin");
+    assert_winding(&plane, [-0.42, 0.0, 0.12], 1.0, "plane tailplane");
+    assert_winding(&plane, [-0.2, 0.0, 0.25], 0.0, "plane between wing and tail");
+
     let sphere = shapes::sphere();
     assert_winding(&sphere, [0.0, 0.0, 0.0], 1.0, "sphere centre");
     assert_winding(&sphere, [0.0, 0.0, 0.55], 0.0, "sphere outside");
