@@ -20,6 +20,8 @@ mod gradients;
 mod mesh;
 #[path = "all/metrics.rs"]
 mod metrics;
+#[path = "all/ortho.rs"]
+mod ortho;
 #[path = "all/props.rs"]
 mod props;
 #[path = "all/session.rs"]

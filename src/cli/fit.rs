@@ -35,6 +35,9 @@ struct ViewReport<'a> {
     distance: f64,
     elevation: f64,
     azimuth: f64,
+    /// Only when orthographic: {"kind": "orthographic", "width": W}.
+    #[serde(skip_serializing_if = "softras::camera::Projection::is_perspective")]
+    projection: softras::camera::Projection,
     soft_iou: f64,
     hard_iou: f64,
 }
@@ -137,11 +140,13 @@ pub fn run(a: FitArgs) -> Result<()> {
         let views = infos
             .iter()
             .zip(ious.iter().zip(&hard))
-            .map(|(i, (&soft_iou, &hard_iou))| ViewReport {
+            .zip(&target.cameras)
+            .map(|((i, (&soft_iou, &hard_iou)), cam)| ViewReport {
                 file: &i.file,
                 distance: i.distance,
                 elevation: i.elevation,
                 azimuth: i.azimuth,
+                projection: cam.projection,
                 soft_iou,
                 hard_iou,
             })
