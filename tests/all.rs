@@ -8,6 +8,8 @@ mod cli;
 mod common;
 #[path = "all/depth.rs"]
 mod depth;
+#[path = "all/export.rs"]
+mod export;
 #[path = "all/fit.rs"]
 mod fit;
 #[path = "all/fit_cli.rs"]

@@ -65,7 +65,8 @@ pub struct FitArgs {
     /// A template OBJ instead of the icosphere (inside (−1, 1)³).
     #[arg(long)]
     pub template: Option<PathBuf>,
-    /// Result mesh (OBJ, written atomically).
+    /// Result mesh, written atomically: OBJ with vertex normals, or binary little-endian PLY when the name
+    /// ends in .ply.
     #[arg(long, default_value = "result.obj")]
     pub out: PathBuf,
     /// JSON report.
