@@ -77,7 +77,7 @@ pub fn run(a: RenderArgs) -> softras::Result<()> {
     let covered = sil.iter().filter(|&&v| v > 0.5).count();
     if covered == 0 {
         eprintln!(
-            "warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle"
+            "warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle (or --ortho-width)"
         );
     }
     eprintln!(
