@@ -1,5 +1,6 @@
 // depth.wgsl — the depth prior of a one-view fit (MATH.md; CPU oracle: fit::depth::depth_loss), per
-// vertex: r = |z_c − z₀| − t·h(q) with q = (x_c, y_c) / (z₀ tan θ) (weak perspective) and h view 0's height map (world units at thickness t = 1,
+// vertex: r = |z_c − z₀| − t·h(q) with q = (x_c, y_c) / (z₀ tan θ) (weak perspective; orthographic:
+// q = s·(x_c, y_c), both cam_project at depth z₀) and h view 0's height map (world units at thickness t = 1,
 // bilinear between pixel centres, 0 beyond the image), L_depth = (λ / N) Σ r². Adds ∂L_depth/∂v into v_verts (after gather.wgsl,
 // before vertex_grad.wgsl) and writes (λ / N) r² into depth_res[i].x (summed by reduce.wgsl).
 // Only dispatched when λ_depth > 0.
@@ -29,7 +30,6 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     depth_res[i] = vec4f(0.0);
     let cam = cams[0];
     let p = verts[i].xyz - cam.eye_tan.xyz;
-    let t = cam.eye_tan.w;
     let xc = dot(cam.r0.xyz, p);
     let yc = dot(cam.r1.xyz, p);
     let zc = dot(cam.r2.xyz, p);
@@ -37,8 +37,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         return;
     }
     // weak perspective at the centre's depth (see fit::depth::depth_loss)
-    let xs = xc / (fu.depth_z0 * t);
-    let ys = yc / (fu.depth_z0 * t);
+    let q = cam_project(cam, vec3f(xc, yc, fu.depth_z0));
+    let xs = q.x;
+    let ys = q.y;
     // bilinear lookup in pixel coordinates (pixel centres at integers)
     let w = f32(fu.depth_size);
     let u = (xs + 1.0) * w * 0.5 - 0.5;
@@ -65,11 +66,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let off = zc - fu.depth_z0;
     let r = abs(off) - hv;
     let k = fu.lambda_depth / f32(fu.num_verts);
-    let rx = cam.r0.xyz;
-    let ry = cam.r1.xyz;
     let rz = cam.r2.xyz;
-    let dxs = rx / (fu.depth_z0 * t);
-    let dys = ry / (fu.depth_z0 * t);
+    let rows = cam_lateral_rows(cam, fu.depth_z0);
+    let dxs = rows[0];
+    let dys = rows[1];
     let g = 2.0 * k * r * (sign(off) * rz - (hx * dxs + hy * dys));
     v_verts[i] = vec4f(v_verts[i].xyz + g, 0.0);
     depth_res[i] = vec4f(k * r * r, 0.0, 0.0, 0.0);

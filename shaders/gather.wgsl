@@ -1,7 +1,7 @@
 // gather.wgsl — per vertex and view: sum the NDC gradients of its corners (backward.wgsl) over its
 // faces (CSR vertex→face list, face order), take the sum through that view's projection —
-// ∂L/∂x_c = g_x / (z_c tan θ), ∂L/∂y_c = g_y / (z_c tan θ), ∂L/∂z_c = −(g_x x_s + g_y y_s) / z_c,
-// ∂L/∂v = Rᵀ ∂L/∂v_c — and sum the views, all in a fixed order: deterministic.
+// ∂L/∂v_c from cam_project_grad (lib/camera.wgsl; perspective: ∂L/∂x_c = g_x / (z_c tan θ),
+// ∂L/∂z_c = −(g_x x_s + g_y y_s) / z_c; orthographic: s g, 0), ∂L/∂v = Rᵀ ∂L/∂v_c — and sum the views, all in a fixed order: deterministic.
 // Dispatch: (ceil(num_verts / GROUP), 1, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
@@ -33,9 +33,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         }
         let pr = proj[view * u.num_verts + v];
         let cam = cams[view];
-        let s = pr.z * cam.eye_tan.w;
-        let dz = -(gs.x * pr.x + gs.y * pr.y) / pr.z;
-        acc += (gs.x / s) * cam.r0.xyz + (gs.y / s) * cam.r1.xyz + dz * cam.r2.xyz;
+        let dc = cam_project_grad(cam, pr.xyz, gs);
+        acc += dc.x * cam.r0.xyz + dc.y * cam.r1.xyz + dc.z * cam.r2.xyz;
     }
     v_verts[v] = vec4f(acc, 0.0);
 }

@@ -1,4 +1,5 @@
-// project.wgsl — per (vertex, view): camera space v_c = R (v - eye), screen x_s = x_c / (z_c tan θ).
+// project.wgsl — per (vertex, view): camera space v_c = R (v - eye), screen (x_s, y_s) by the camera's
+// projection (lib/camera.wgsl: perspective x_c / (z_c tan θ), orthographic s·x_c).
 // Dispatch: (ceil(num_verts / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
@@ -17,6 +18,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let cam = cams[view];
     let d = verts[v].xyz - cam.eye_tan.xyz;
     let vc = vec3f(dot(cam.r0.xyz, d), dot(cam.r1.xyz, d), dot(cam.r2.xyz, d));
-    let s = vc.z * cam.eye_tan.w;
-    proj[view * u.num_verts + v] = vec4f(vc.x / s, vc.y / s, vc.z, 0.0);
+    proj[view * u.num_verts + v] = vec4f(cam_project(cam, vc), vc.z, 0.0);
 }

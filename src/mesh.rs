@@ -1,4 +1,4 @@
-//! Indexed triangle meshes: the icosphere template, OBJ read/write, vertex→face adjacency.
+//! Indexed triangle meshes: the icosphere template, OBJ read/write (with vertex normals), binary PLY write, vertex→face adjacency.
 use crate::error::{Error, Result, write_atomic};
 use glam::Vec3;
 use std::collections::HashMap;
@@ -148,19 +148,76 @@ impl Mesh {
         Ok(())
     }
 
-    /// Writes the mesh as OBJ (`v` and `f` lines), atomically.
+    /// Area-weighted vertex normals: the sum over a vertex's faces of (b − a) × (c − a) (twice the
+    /// face's area times its unit normal, so the face winding sets the side), normalized, in f64. A
+    /// vertex with no face of non-zero area gets (0, 0, 0).
+    pub fn vertex_normals(&self) -> Vec<Vec3> {
+        let mut n = vec![glam::DVec3::ZERO; self.vertices.len()];
+        for f in &self.faces {
+            let [a, b, c] = f.map(|k| self.vertices[k as usize].as_dvec3());
+            let w = (b - a).cross(c - a);
+            for &k in f {
+                n[k as usize] += w;
+            }
+        }
+        n.iter().map(|v| v.try_normalize().unwrap_or(glam::DVec3::ZERO).as_vec3()).collect()
+    }
+
+    /// Writes the mesh as OBJ (`v`, area-weighted `vn` ([`Mesh::vertex_normals`]) and `f a//a b//b c//c`
+    /// lines), atomically.
     pub fn save_obj(&self, path: &Path) -> Result<()> {
         use std::fmt::Write;
-        let mut s = String::with_capacity(self.vertices.len() * 40 + self.faces.len() * 24);
+        let mut s = String::with_capacity(self.vertices.len() * 80 + self.faces.len() * 48);
         s.push_str("# written by softras\n");
         for v in &self.vertices {
             // `{}` on f32 prints the shortest text that reads back to the same bits.
             let _ = writeln!(s, "v {} {} {}", v.x, v.y, v.z);
         }
+        for n in self.vertex_normals() {
+            let _ = writeln!(s, "vn {} {} {}", n.x, n.y, n.z);
+        }
         for f in &self.faces {
-            let _ = writeln!(s, "f {} {} {}", f[0] + 1, f[1] + 1, f[2] + 1);
+            let (a, b, c) = (f[0] + 1, f[1] + 1, f[2] + 1);
+            let _ = writeln!(s, "f {a}//{a} {b}//{b} {c}//{c}");
         }
         write_atomic(path, s.as_bytes())
+    }
+
+    /// PLY bytes, binary little-endian: vertices as float x y z nx ny nz (area-weighted normals),
+    /// faces as a list of uchar count and int indices.
+    pub fn ply_bytes(&self) -> Vec<u8> {
+        let header = format!(
+            "ply\nformat binary_little_endian 1.0\ncomment written by softras\nelement vertex {}\n\
+             property float x\nproperty float y\nproperty float z\nproperty float nx\nproperty float ny\nproperty float nz\n\
+             element face {}\nproperty list uchar int vertex_indices\nend_header\n",
+            self.vertices.len(),
+            self.faces.len()
+        );
+        let mut out = Vec::with_capacity(header.len() + self.vertices.len() * 24 + self.faces.len() * 13);
+        out.extend_from_slice(header.as_bytes());
+        for (v, n) in self.vertices.iter().zip(self.vertex_normals()) {
+            for x in [v.x, v.y, v.z, n.x, n.y, n.z] {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        for f in &self.faces {
+            out.push(3);
+            for &k in f {
+                // validate() keeps vertex counts below u32::MAX / 4, so every index fits an int
+                out.extend_from_slice(&(k as i32).to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Writes the mesh as binary little-endian PLY ([`Mesh::ply_bytes`]), atomically.
+    pub fn save_ply(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.ply_bytes())
+    }
+
+    /// Writes PLY when the name ends in `.ply` (any case), OBJ otherwise; atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ply")) { self.save_ply(path) } else { self.save_obj(path) }
     }
 
     /// Vertex→face adjacency (CSR), built once per topology.

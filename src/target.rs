@@ -44,6 +44,8 @@ pub struct ViewSpec {
     pub distance: f64,
     pub elevation: f64,
     pub azimuth: f64,
+    /// The row's own projection (columns `projection` and `width`); None: the command's.
+    pub projection: Option<crate::camera::Projection>,
 }
 
 /// The fraction of the square that the object's longer side fills after [`picture_from_bytes`].
@@ -251,6 +253,10 @@ pub fn view_from_bytes(bytes: &[u8], size: u32, name: &str) -> Result<Mask> {
 /// Reads a views CSV with the header `file,distance,elevation,azimuth` (any order, case-insensitive,
 /// extra columns ignored). Files are relative to the CSV's folder and must exist; distance must be > 0
 /// and every number finite. Errors name the 1-based data row.
+///
+/// Optional columns `projection` (`perspective` or `orthographic`, case-insensitive) and `width` (world
+/// units across the image, for orthographic rows, which need it): a row whose projection cell is empty
+/// or absent takes the command's projection (`ViewSpec::projection` None).
 pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
     let shown = path.display();
     let csv_err = |e: csv::Error| -> Error {
@@ -275,6 +281,8 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
         })
     };
     let (cf, cd, ce, ca) = (col("file")?, col("distance")?, col("elevation")?, col("azimuth")?);
+    let optional = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (cp, cw) = (optional("projection"), optional("width"));
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -305,6 +313,39 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
         if distance <= 0.0 {
             return Err(Error::invalid(format!("views CSV {shown}: row {row}: distance must be > 0, got {distance}")));
         }
+        let kind = cp.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
+        let width = match cw {
+            Some(c) if record.get(c).is_some_and(|s| !s.is_empty()) => Some(number(c, "width")?),
+            _ => None,
+        };
+        use crate::camera::Projection;
+        let only_ortho =
+            || Error::invalid(format!("views CSV {shown}: row {row}: a width is only for rows whose projection is orthographic"));
+        let projection = match kind {
+            None if width.is_none() => None,
+            None => return Err(only_ortho()),
+            Some(k) if k.eq_ignore_ascii_case("perspective") => match width {
+                None => Some(Projection::Perspective),
+                Some(_) => return Err(only_ortho()),
+            },
+            Some(k) if k.eq_ignore_ascii_case("orthographic") => {
+                let Some(width) = width else {
+                    return Err(Error::invalid(format!(
+                        "views CSV {shown}: row {row}: an orthographic view needs a width (world units across the image)"
+                    )));
+                };
+                let p = Projection::Orthographic { width };
+                if let Some(problem) = p.width_problem() {
+                    return Err(Error::invalid(format!("views CSV {shown}: row {row}: width {problem}")));
+                }
+                Some(p)
+            }
+            Some(k) => {
+                return Err(Error::invalid(format!(
+                    "views CSV {shown}: row {row}: projection \"{k}\" is neither perspective nor orthographic"
+                )));
+            }
+        };
         let full = dir.join(file);
         match std::fs::metadata(&full) {
             Ok(m) if m.is_file() => {}
@@ -315,7 +356,7 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
                 return Err(Error::invalid(format!("views CSV {shown}: row {row}: {file} does not exist (looked for {})", full.display())));
             }
         }
-        views.push(ViewSpec { file: full, distance, elevation, azimuth });
+        views.push(ViewSpec { file: full, distance, elevation, azimuth, projection });
     }
     if views.is_empty() {
         return Err(Error::invalid(format!("views CSV {shown} has no views: add rows under the header file,distance,elevation,azimuth")));

@@ -8,6 +8,8 @@ mod cli;
 mod common;
 #[path = "all/depth.rs"]
 mod depth;
+#[path = "all/export.rs"]
+mod export;
 #[path = "all/fit.rs"]
 mod fit;
 #[path = "all/fit_cli.rs"]
@@ -20,6 +22,8 @@ mod gradients;
 mod mesh;
 #[path = "all/metrics.rs"]
 mod metrics;
+#[path = "all/ortho.rs"]
+mod ortho;
 #[path = "all/props.rs"]
 mod props;
 #[path = "all/session.rs"]

@@ -1,7 +1,8 @@
 //! What several commands share: the flags of a fit (`fit` and `view`), the check of their files, and the
 //! flag that sets each library setting, for error messages.
 use super::backend::Backend;
-use clap::Args;
+use clap::{Args, ValueEnum};
+use softras::camera::Projection;
 use softras::fit::FitParams;
 use softras::{Error, Result, target};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,8 @@ pub struct FitArgs {
     /// A view with its camera, IMG:ELEV:AZIM (degrees; distance from --distance). Repeatable.
     #[arg(long = "view", value_name = "IMG:ELEV:AZIM", allow_hyphen_values = true)]
     pub views: Vec<String>,
-    /// A CSV of views with header file,distance,elevation,azimuth (paths relative to the CSV).
+    /// A CSV of views with header file,distance,elevation,azimuth (paths relative to the CSV), and
+    /// optionally projection,width (a row's own projection: perspective, or orthographic with its width).
     #[arg(long = "views", value_name = "CSV")]
     pub views_csv: Option<PathBuf>,
     /// Invert the picture's mask (otherwise the image border is taken as background).
@@ -55,13 +57,16 @@ pub struct FitArgs {
     /// Camera distance for IMAGE and --view.
     #[arg(long, default_value_t = FitParams::default().distance, allow_hyphen_values = true)]
     pub distance: f64,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
     /// Icosphere level of the template (radius 0.5, rotated so no coordinate is 0).
     #[arg(long, default_value_t = FitParams::default().template_level, conflicts_with = "template")]
     pub template_level: u32,
     /// A template OBJ instead of the icosphere (inside (−1, 1)³).
     #[arg(long)]
     pub template: Option<PathBuf>,
-    /// Result mesh (OBJ, written atomically).
+    /// Result mesh, written atomically: OBJ with vertex normals, or binary little-endian PLY when the name
+    /// ends in .ply.
     #[arg(long, default_value = "result.obj")]
     pub out: PathBuf,
     /// JSON report.
@@ -115,6 +120,48 @@ impl FitArgs {
             template_level: self.template_level,
             check_every: self.check_every,
             ..FitParams::default()
+        }
+    }
+}
+
+/// Perspective or orthographic, as the command line names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProjectionKind {
+    Perspective,
+    Orthographic,
+}
+
+/// The cameras' projection (`fit`, `view` and `render`).
+#[derive(Args, Clone, Debug)]
+pub struct ProjectionArgs {
+    /// Camera projection: perspective (--view-angle) or orthographic (--ortho-width); a views CSV row
+    /// may set its own (columns projection, width).
+    #[arg(long, value_enum, default_value = "perspective")]
+    pub projection: ProjectionKind,
+    /// With --projection orthographic: the world units that the image's width spans (SoftRas's
+    /// viewing_scale s = 2 / W) [default: 2].
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
+    pub ortho_width: Option<f64>,
+}
+
+/// The orthographic width when --ortho-width is not given (SoftRas's default viewing_scale 1).
+pub const DEFAULT_ORTHO_WIDTH: f64 = 2.0;
+
+impl ProjectionArgs {
+    /// The projection the flags ask for, checked (errors name the flag).
+    pub fn get(&self) -> Result<Projection> {
+        match self.projection {
+            ProjectionKind::Perspective => match self.ortho_width {
+                None => Ok(Projection::Perspective),
+                Some(_) => Err(Error::invalid("--ortho-width is for --projection orthographic")),
+            },
+            ProjectionKind::Orthographic => {
+                let p = Projection::Orthographic { width: self.ortho_width.unwrap_or(DEFAULT_ORTHO_WIDTH) };
+                match p.width_problem() {
+                    Some(problem) => Err(Error::setting("ortho_width", problem)),
+                    None => Ok(p),
+                }
+            }
         }
     }
 }
@@ -180,6 +227,7 @@ pub fn flag(setting: &'static str) -> String {
         "lambda_depth" => "--lambda-depth",
         "thickness" => "--thickness",
         "distance" => "--distance",
+        "ortho_width" => "--ortho-width",
         "template_level" => "--template-level",
         "num_views" => "--num-views",
         "invert" => "--invert",

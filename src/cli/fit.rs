@@ -35,6 +35,9 @@ struct ViewReport<'a> {
     distance: f64,
     elevation: f64,
     azimuth: f64,
+    /// Only when orthographic: {"kind": "orthographic", "width": W}.
+    #[serde(skip_serializing_if = "softras::camera::Projection::is_perspective")]
+    projection: softras::camera::Projection,
     soft_iou: f64,
     hard_iou: f64,
 }
@@ -109,7 +112,7 @@ pub fn run(a: FitArgs) -> Result<()> {
         // the engine is gone: save the best mesh from its host copy, nothing else can be evaluated
         return Err(match &outcome.best_vertices {
             Some(v) => {
-                Mesh { vertices: v.clone(), faces: template.faces.clone() }.save_obj(&a.out)?;
+                Mesh { vertices: v.clone(), faces: template.faces.clone() }.save(&a.out)?;
                 Error::invalid(format!(
                     "{msg}; the fit stopped after {} steps and the best mesh so far was written to {}",
                     outcome.steps,
@@ -131,17 +134,19 @@ pub fn run(a: FitArgs) -> Result<()> {
     if result.vertices.iter().any(|v| !v.is_finite()) {
         return Err(Error::invalid("the fit produced non-finite vertices; nothing was written (lower --lr)"));
     }
-    result.save_obj(&a.out)?;
+    result.save(&a.out)?;
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     if let Some(p) = &a.report {
         let views = infos
             .iter()
             .zip(ious.iter().zip(&hard))
-            .map(|(i, (&soft_iou, &hard_iou))| ViewReport {
+            .zip(&target.cameras)
+            .map(|((i, (&soft_iou, &hard_iou)), cam)| ViewReport {
                 file: &i.file,
                 distance: i.distance,
                 elevation: i.elevation,
                 azimuth: i.azimuth,
+                projection: cam.projection,
                 soft_iou,
                 hard_iou,
             })

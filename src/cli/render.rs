@@ -28,6 +28,8 @@ pub struct RenderArgs {
     /// Half field of view in degrees (SoftRas's viewing_angle).
     #[arg(long, default_value_t = 30.0, allow_hyphen_values = true)]
     view_angle: f64,
+    #[command(flatten)]
+    projection: super::args::ProjectionArgs,
     /// Near plane: faces with a vertex at camera depth ≤ this are skipped.
     #[arg(long, default_value_t = raster::DEFAULT_NEAR, allow_hyphen_values = true)]
     near: f64,
@@ -58,7 +60,7 @@ pub fn run(a: RenderArgs) -> softras::Result<()> {
         (None, None, None) => unreachable!("clap requires one"),
     };
     let (d, el, az) = a.camera;
-    let cam = Camera::new(d, el, az, a.view_angle)?;
+    let cam = Camera::new(d, el, az, a.view_angle)?.with_projection(a.projection.get()?)?;
     let s = RasterSettings { width: a.size, height: a.size, sigma: a.sigma, cull_eps: a.cull_eps, near: a.near };
     raster::validate_inputs(&mesh, &[cam], &s)?;
     let (mut engine, note) = a.backend.rasterizer()?;
@@ -75,7 +77,7 @@ pub fn run(a: RenderArgs) -> softras::Result<()> {
     let covered = sil.iter().filter(|&&v| v > 0.5).count();
     if covered == 0 {
         eprintln!(
-            "warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle"
+            "warning: the mesh covers no pixel (S > 0.5 nowhere): it is outside the view or too small; check --camera and --view-angle (or --ortho-width)"
         );
     }
     eprintln!(

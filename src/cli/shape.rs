@@ -1,4 +1,4 @@
-//! `softras shape NAME OUT`: one of the built-in test shapes as OBJ.
+//! `softras shape NAME OUT`: one of the built-in test shapes as OBJ (or PLY for a `.ply` name).
 use clap::Args;
 use softras::{Error, Mesh, Result, shapes};
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub struct ShapeArgs {
     /// The shape's name.
     name: String,
-    /// Where to write it.
+    /// Where to write it: OBJ, or binary PLY when the name ends in .ply.
     out: PathBuf,
 }
 
@@ -19,5 +19,5 @@ pub fn by_name(name: &str) -> Result<Mesh> {
 pub fn run(a: ShapeArgs) -> Result<()> {
     let m = by_name(&a.name)?;
     softras::files::Files::new().output("OUT", Some(&a.out)).check()?;
-    m.save_obj(&a.out)
+    m.save(&a.out)
 }

@@ -2,6 +2,7 @@
 //! the memory check that comes before them, and the template.
 use super::args::{FitArgs, parse_view};
 use super::backend::Backend;
+use softras::camera::Projection;
 use softras::fit::{self, FitParams, FitTarget};
 use softras::target::{self, Polarity};
 use softras::{Camera, DEFAULT_TARGET, Error, Mesh, Result};
@@ -52,14 +53,15 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         return Err(Error::invalid("give either IMAGE (one picture, fitted from the front) or --view/--views, not both"));
     }
     let polarity = if a.invert { Polarity::Inverted } else { Polarity::Auto };
-    let mut specs: Vec<(PathBuf, f64, f64, f64)> = Vec::new();
+    let projection = a.projection.get()?;
+    let mut specs: Vec<(PathBuf, f64, f64, f64, Projection)> = Vec::new();
     for v in &a.views {
         let (file, el, az) = parse_view(v)?;
-        specs.push((file, a.distance, el, az));
+        specs.push((file, a.distance, el, az, projection));
     }
     if let Some(csv) = &a.views_csv {
         for v in target::load_views_csv(csv)? {
-            specs.push((v.file, v.distance, v.elevation, v.azimuth));
+            specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection)));
         }
     }
     let mut masks = Vec::new();
@@ -102,7 +104,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             None => (target::picture_from_bytes(DEFAULT_TARGET, size, polarity, DEFAULT_TARGET_NAME)?, DEFAULT_TARGET_NAME.to_string()),
         };
         masks.extend_from_slice(&mask.values);
-        cams.push(Camera::new(a.distance, 0.0, 0.0, a.view_angle)?);
+        cams.push(Camera::new(a.distance, 0.0, 0.0, a.view_angle)?.with_projection(projection)?);
         infos.push(ViewInfo { file: name, distance: a.distance, elevation: 0.0, azimuth: 0.0 });
     } else {
         let size = match a.size {
@@ -114,10 +116,10 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         };
         params.size = size;
         check_fit_memory(specs.len(), size, a.backend)?;
-        for (file, d, el, az) in &specs {
+        for (file, d, el, az, p) in &specs {
             let m = target::load_view(file, size)?;
             masks.extend_from_slice(&m.values);
-            cams.push(Camera::new(*d, *el, *az, a.view_angle)?);
+            cams.push(Camera::new(*d, *el, *az, a.view_angle)?.with_projection(*p)?);
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
     }
@@ -135,10 +137,11 @@ fn target_cameras(a: &FitArgs) -> Result<Vec<Camera>> {
     if a.elevations.len().saturating_mul(az.len()) > 100 * MAX_VIEWS {
         return Err(Error::invalid(format!("--elevations × --azimuths make more than {} cameras", 100 * MAX_VIEWS)));
     }
+    let projection = a.projection.get()?;
     let mut out = Vec::new();
     for &el in &a.elevations {
         for &z in &az {
-            out.push(Camera::new(a.distance, el, z, a.view_angle)?);
+            out.push(Camera::new(a.distance, el, z, a.view_angle)?.with_projection(projection)?);
         }
     }
     Ok(out)

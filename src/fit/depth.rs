@@ -6,7 +6,7 @@
 //! The height map: h = t · √(d (2r − d)), d the distance from the pixel centre to the outline, r the
 //! radius of the largest inscribed disc that covers the pixel (both in pixels); a disc becomes a
 //! hemisphere and a bar a half cylinder of its own width. Then × the world size of one pixel at the
-//! template centre's depth (2 d_cam tan θ / W).
+//! template centre's depth (2 d_cam tan θ / W; orthographic 2 / (s W)), see [`pixel_world_size`].
 use crate::camera::Camera;
 use glam::DVec3;
 
@@ -164,9 +164,13 @@ pub fn height_map_pixels(mask: &[f32], w: usize, h: usize) -> Vec<f64> {
     d.iter().zip(&r).map(|(&d, &r)| (d * (2.0 * r - d)).max(0.0).sqrt()).collect()
 }
 
-/// World size of one pixel at the template centre's depth for `cam` on a `width`-pixel image.
+/// World size of one pixel at the template centre's depth for `cam` on a `width`-pixel image:
+/// 2 d tan θ / W, orthographic 2 / (s W).
 pub fn pixel_world_size(cam: &Camera, width: u32) -> f64 {
-    2.0 * cam.distance * cam.tan_half_fov() / width as f64
+    match cam.ortho_scale() {
+        None => 2.0 * cam.distance * cam.tan_half_fov() / width as f64,
+        Some(s) => 2.0 / (s * width as f64),
+    }
 }
 
 /// The height map of view 0 in world units at thickness 1, as the fitters use it (the thickness
@@ -209,7 +213,8 @@ pub struct DepthWeights {
 
 /// L_depth = (λ / N) Σ_v (|z_v − z₀| − t·h(q(v)))² (t the thickness) and its gradient with respect to
 /// each vertex (world space), z₀ = the camera distance (the template centre, the origin, is on the axis).
-/// q is the *weak-perspective* projection at the centre's depth, q = (x_c, y_c) / (z₀ tan θ): the prior
+/// q is the *weak-perspective* projection at the centre's depth, q = (x_c, y_c) / (z₀ tan θ)
+/// (orthographic: q = s·(x_c, y_c), the exact projection): the prior
 /// is a shape symmetric about the centre plane, whose perspective outline matches the picture as a real
 /// object's does. Reading h along each vertex's own ray instead (q = π(v)) makes the back half (d + h)/d
 /// times wider than the front (a sphere's back 18 % wider at the default camera; docs/results.md).
@@ -219,8 +224,9 @@ pub fn depth_loss(verts: &[DVec3], cam: &Camera, hmap: &[f32], size: u32, w: Dep
     let r = cam.rotation();
     let (rx, ry, rz) = (r.row(0), r.row(1), r.row(2));
     let eye = cam.eye();
-    let t = cam.tan_half_fov();
+    let lens = cam.lens();
     let z0 = cam.distance;
+    let (dxs, dys) = lens.lateral_rows(rx, ry, z0);
     let n = verts.len().max(1) as f64;
     let s = size as usize;
     let mut loss = 0.0;
@@ -233,7 +239,8 @@ pub fn depth_loss(verts: &[DVec3], cam: &Camera, hmap: &[f32], size: u32, w: Dep
                 return DVec3::ZERO;
             }
             // weak perspective: h is read where the vertex's lateral position falls on the centre plane
-            let (xs, ys) = (xc / (z0 * t), yc / (z0 * t));
+            let q = lens.project(DVec3::new(xc, yc, z0));
+            let (xs, ys) = (q.x, q.y);
             let (hv, hx, hy) = sample(hmap, s, s, xs, ys);
             let (hv, hx, hy) = (thickness * hv, thickness * hx, thickness * hy);
             let off = zc - z0;
@@ -246,8 +253,6 @@ pub fn depth_loss(verts: &[DVec3], cam: &Camera, hmap: &[f32], size: u32, w: Dep
             } else {
                 0.0
             };
-            let dxs = rx / (z0 * t);
-            let dys = ry / (z0 * t);
             2.0 * lambda / n * res * (sg * rz - (hx * dxs + hy * dys))
         })
         .collect();
@@ -284,7 +289,7 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
     if i0 > i1 {
         return Ok(sphere);
     }
-    let scale = cam.distance * cam.tan_half_fov(); // NDC → world on the centre plane
+    let scale = cam.lens().world_per_ndc(cam.distance); // NDC → world on the centre plane
     let ndc_x = |i: f64| 2.0 * i / s as f64 - 1.0;
     let ndc_y = |j: f64| 1.0 - 2.0 * j / s as f64;
     let (x0, x1) = (ndc_x(i0 as f64) * scale, ndc_x(i1 as f64 + 1.0) * scale);

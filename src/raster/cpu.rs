@@ -7,14 +7,14 @@ use crate::error::Result;
 use crate::mesh::Mesh;
 use glam::{DVec2, DVec3, Vec3};
 
-/// Projected vertex: screen x_s, y_s and camera depth z_c.
+/// Projected vertex: screen x_s, y_s and camera depth z_c (perspective or orthographic, [`Camera::lens`]).
 pub fn project(mesh: &Mesh, cam: &Camera) -> Vec<DVec3> {
-    let (r, eye, tan) = (cam.rotation(), cam.eye(), cam.tan_half_fov());
+    let (r, eye, lens) = (cam.rotation(), cam.eye(), cam.lens());
     mesh.vertices
         .iter()
         .map(|v| {
             let vc = r * (v.as_dvec3() - eye);
-            DVec3::new(vc.x / (vc.z * tan), vc.y / (vc.z * tan), vc.z)
+            lens.project(vc).extend(vc.z)
         })
         .collect()
 }
@@ -171,16 +171,12 @@ pub fn backward(mesh: &Mesh, cams: &[Camera], s: &RasterSettings, fwd: &Forward,
                 v_screen[tri[k] as usize] += g[k];
             }
         }
-        let (r, tan) = (cam.rotation(), cam.tan_half_fov());
+        let (r, lens) = (cam.rotation(), cam.lens());
         for (vi, gs) in v_screen.iter().enumerate() {
             if *gs == DVec2::ZERO {
                 continue;
             }
-            let pr = proj[vi];
-            let dxc = gs.x / (pr.z * tan);
-            let dyc = gs.y / (pr.z * tan);
-            let dzc = -(gs.x * pr.x + gs.y * pr.y) / pr.z;
-            v_verts[vi] += r.transpose() * DVec3::new(dxc, dyc, dzc);
+            v_verts[vi] += r.transpose() * lens.grad(proj[vi], *gs);
         }
     }
     v_verts

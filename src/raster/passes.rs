@@ -36,10 +36,11 @@ pub struct FaceRec {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 pub struct GpuCamera {
+    /// xyz: R's first row; w: the orthographic scale s = 2 / width, 0 for perspective.
     pub r0: [f32; 4],
     pub r1: [f32; 4],
     pub r2: [f32; 4],
-    /// xyz: the eye e (v_c = R (v − e)); w: tan θ.
+    /// xyz: the eye e (v_c = R (v − e)); w: tan θ (perspective; 0 for orthographic).
     pub eye_tan: [f32; 4],
 }
 
@@ -47,7 +48,11 @@ impl From<&Camera> for GpuCamera {
     fn from(c: &Camera) -> Self {
         let r = c.rotation();
         let row = |v: DVec3, w: f64| [v.x as f32, v.y as f32, v.z as f32, w as f32];
-        GpuCamera { r0: row(r.row(0), 0.0), r1: row(r.row(1), 0.0), r2: row(r.row(2), 0.0), eye_tan: row(c.eye(), c.tan_half_fov()) }
+        let (scale, tan) = match c.ortho_scale() {
+            Some(s) => (s, 0.0),
+            None => (0.0, c.tan_half_fov()),
+        };
+        GpuCamera { r0: row(r.row(0), scale), r1: row(r.row(1), 0.0), r2: row(r.row(2), 0.0), eye_tan: row(c.eye(), tan) }
     }
 }
 

@@ -17,17 +17,23 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Startup, setup).add_systems(Update, draw_cameras.in_set(ViewerSet::Scene));
 }
 
-/// Camera frustum lines for a target view (SoftRas's camera: eye, looking at the origin).
+/// Camera frustum lines for a target view (SoftRas's camera: eye, looking at the origin); an
+/// orthographic view's is a box of its width.
 /// `depth`: how far the drawn frustum reaches (0.25 for all views, more for the highlighted one).
 fn frustum(cam: &crate::Camera, depth: f32) -> Vec<[f32; 3]> {
     let eye = cam.eye().as_vec3();
     let r = cam.rotation();
     let (x, y, z) = (r.row(0).as_vec3(), r.row(1).as_vec3(), r.row(2).as_vec3());
-    let t = cam.tan_half_fov() as f32 * depth;
-    let c = [eye + depth * z + t * (x + y), eye + depth * z + t * (x - y), eye + depth * z - t * (x + y), eye + depth * z - t * (x - y)];
+    let (t0, t) = match cam.ortho_scale() {
+        None => (0.0, cam.tan_half_fov() as f32 * depth),
+        Some(s) => ((1.0 / s) as f32, (1.0 / s) as f32),
+    };
+    let corners =
+        |d: f32, t: f32| [eye + d * z + t * (x + y), eye + d * z + t * (x - y), eye + d * z - t * (x + y), eye + d * z - t * (x - y)];
+    let (n, c) = (corners(0.0, t0), corners(depth, t));
     let mut out = Vec::new();
     for k in 0..4 {
-        out.extend_from_slice(&[eye.to_array(), c[k].to_array(), c[k].to_array(), c[(k + 1) % 4].to_array()]);
+        out.extend_from_slice(&[n[k].to_array(), c[k].to_array(), c[k].to_array(), c[(k + 1) % 4].to_array()]);
     }
     out
 }
