@@ -25,8 +25,9 @@ pub const TOLERANCE: f64 = 0.05;
 pub const PRESETS: [(&str, f64, f64); 6] =
     [("front", 0.0, 0.0), ("back", 0.0, 180.0), ("right", 0.0, 90.0), ("left", 0.0, -90.0), ("top", 90.0, 0.0), ("bottom", -90.0, 0.0)];
 
-/// (elevation, azimuth) of a named view.
+/// (elevation, azimuth) of a named view; `side` is `right`.
 pub fn preset(name: &str) -> Option<(f64, f64)> {
+    let name = if name.eq_ignore_ascii_case("side") { "right" } else { name };
     PRESETS.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(name)).map(|&(_, e, a)| (e, a))
 }
 

@@ -19,6 +19,11 @@ pub struct FitArgs {
     /// optionally projection,width (a row's own projection: perspective, or orthographic with its width).
     #[arg(long = "views", value_name = "CSV")]
     pub views_csv: Option<PathBuf>,
+    /// A picture of a reference sheet, NAME=IMG with NAME front, back, left, right (or side), top or bottom,
+    /// or IMG:ELEV:AZIM for another angle. Repeatable: all sheet pictures are laid out at one shared scale
+    /// (from the extents they share) and fitted with orthographic cameras.
+    #[arg(long = "sheet", value_name = "NAME=IMG", allow_hyphen_values = true, conflicts_with_all = ["image", "views", "views_csv", "target_mesh"])]
+    pub sheets: Vec<String>,
     /// Invert the picture's mask (otherwise the image border is taken as background).
     #[arg(long)]
     pub invert: bool,
@@ -166,6 +171,25 @@ impl ProjectionArgs {
     }
 }
 
+/// Parses a `--sheet`: NAME=IMG (a named view, [`softras::sheets::preset`]) or IMG:ELEV:AZIM. Returns
+/// (name for messages, picture, elevation, azimuth).
+pub fn parse_sheet(s: &str) -> Result<(String, PathBuf, f64, f64)> {
+    if let Some((name, file)) = s.split_once('=')
+        && let Some((el, az)) = softras::sheets::preset(name)
+    {
+        if file.is_empty() {
+            return Err(Error::invalid(format!("--sheet {s:?}: no picture after {name}=")));
+        }
+        return Ok((name.to_lowercase(), PathBuf::from(file), el, az));
+    }
+    let (file, el, az) = parse_view(s).map_err(|_| {
+        Error::invalid(format!(
+            "--sheet {s:?}: expected NAME=IMG (NAME one of front, back, left, right, side, top, bottom) or IMG:ELEV:AZIM"
+        ))
+    })?;
+    Ok((format!("{}:{el}:{az}", file.display()), file, el, az))
+}
+
 /// Parses IMG:ELEV:AZIM (the path may itself contain colons).
 pub fn parse_view(s: &str) -> Result<(PathBuf, f64, f64)> {
     let mut it = s.rsplitn(3, ':');
@@ -194,6 +218,11 @@ pub fn check_files(a: &FitArgs, fit_outputs: bool, extra: &[(&str, Option<&Path>
     for v in &a.views {
         if let Ok((file, _, _)) = parse_view(v) {
             f.input("--view", Some(&file));
+        }
+    }
+    for v in &a.sheets {
+        if let Ok((_, file, _, _)) = parse_sheet(v) {
+            f.input("--sheet", Some(&file));
         }
     }
     if let Some(csv) = &a.views_csv {

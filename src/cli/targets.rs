@@ -1,6 +1,6 @@
 //! The targets of a fit from its flags (a picture, views, or a mesh rendered on SoftRas's demo cameras),
 //! the memory check that comes before them, and the template.
-use super::args::{FitArgs, parse_view};
+use super::args::{FitArgs, parse_sheet, parse_view};
 use super::backend::Backend;
 use softras::camera::Projection;
 use softras::fit::{self, FitParams, FitTarget};
@@ -67,7 +67,36 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     let mut masks = Vec::new();
     let mut cams = Vec::new();
     let mut infos = Vec::new();
-    if let Some(tm) = &a.target_mesh {
+    if !a.sheets.is_empty() {
+        if a.projection.ortho_width.is_some() {
+            return Err(Error::invalid("--sheet views are orthographic at the sheet's own scale: drop --ortho-width"));
+        }
+        let size = a.size.unwrap_or(128);
+        params.size = size;
+        check_fit_memory(a.sheets.len(), size, a.backend)?;
+        let mut views = Vec::new();
+        for s in &a.sheets {
+            let (name, file, elevation, azimuth) = parse_sheet(s)?;
+            let bytes = softras::files::read_capped(&file)?;
+            let object = target::object_mask(&bytes, polarity, &file.display().to_string())?;
+            infos.push(ViewInfo { file: file.display().to_string(), distance: a.distance, elevation, azimuth });
+            views.push(softras::sheets::SheetView { name, elevation, azimuth, object });
+        }
+        let layout = softras::sheets::layout(views, size)?;
+        for w in &layout.warnings {
+            eprintln!("warning: {w}");
+        }
+        let [x, y, z] = layout.extents.map(|e| if e.is_finite() { format!("{e:.3}") } else { "?".into() });
+        eprintln!(
+            "sheet: the object's width × height × depth is {x} × {y} × {z} (largest 1), each view {} world units wide",
+            softras::sheets::SHEET_WIDTH
+        );
+        let ortho = Projection::Orthographic { width: softras::sheets::SHEET_WIDTH };
+        for (m, i) in layout.masks.iter().zip(&infos) {
+            masks.extend_from_slice(&m.values);
+            cams.push(Camera::new(a.distance, i.elevation, i.azimuth, a.view_angle)?.with_projection(ortho)?);
+        }
+    } else if let Some(tm) = &a.target_mesh {
         let mesh = Mesh::load_obj(tm)?;
         let size = a.size.unwrap_or(64);
         params.size = size;

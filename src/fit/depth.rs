@@ -274,7 +274,7 @@ pub fn prior_active(params: &super::FitParams, target: &super::FitTarget) -> boo
 pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
     let sphere = super::icosphere_template(params.template_level, params.template_radius)?;
     if !prior_active(params, target) {
-        return Ok(sphere);
+        return ortho_squeeze(sphere, params, target);
     }
     let (s, cam) = (target.size as usize, &target.cameras[0]);
     let mask = &target.masks[..s * s];
@@ -308,6 +308,64 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
         let unit = r * (v.as_dvec3() / params.template_radius);
         let world = r.transpose() * (centre + radii * unit) + eye;
         *v = world.clamp(DVec3::splat(-0.95), DVec3::splat(0.95)).as_vec3();
+    }
+    Ok(super::prepare_template(m)?.0)
+}
+
+/// Without the depth prior: the icosphere squeezed along each world axis that an orthographic view sees
+/// edge-on (a screen axis along a world axis, as the views of a sheet), to the narrowest extent the views'
+/// silhouettes give it and centred there. Perspective views change nothing. Without it, a 1 × 2 × 3 box
+/// from front/side/top sheets kept its width at 0.57 instead of 0.33 after 1000 steps (front view
+/// silhouette IoU 0.68): the sigmoid parametrization shrinks a sphere's far side slowly.
+fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
+    let s = target.size as usize;
+    let rad = params.template_radius;
+    // per world axis: the narrowest (lo, hi) any view sees
+    let mut bounds: [Option<(f64, f64)>; 3] = [None; 3];
+    for (k, cam) in target.cameras.iter().enumerate() {
+        if cam.lens().world_per_ndc(1.0) != cam.lens().world_per_ndc(2.0) {
+            continue; // perspective: the outline's size depends on depth
+        }
+        let mask = &target.masks[k * s * s..(k + 1) * s * s];
+        let (mut i0, mut i1, mut j0, mut j1) = (usize::MAX, 0, usize::MAX, 0);
+        for j in 0..s {
+            for i in 0..s {
+                if mask[j * s + i] >= 0.5 {
+                    (i0, i1, j0, j1) = (i0.min(i), i1.max(i), j0.min(j), j1.max(j));
+                }
+            }
+        }
+        if i0 > i1 {
+            continue;
+        }
+        let w = cam.lens().world_per_ndc(1.0);
+        let (x0, x1) = ((2.0 * i0 as f64 / s as f64 - 1.0) * w, (2.0 * (i1 + 1) as f64 / s as f64 - 1.0) * w);
+        let (y0, y1) = ((1.0 - 2.0 * (j1 + 1) as f64 / s as f64) * w, (1.0 - 2.0 * j0 as f64 / s as f64) * w);
+        let r = cam.rotation();
+        for (row, (a, b)) in [(r.row(0), (x0, x1)), (r.row(1), (y0, y1))] {
+            let Some(axis) = (0..3).find(|&i| (row[i].abs() - 1.0).abs() < 1e-9) else { continue };
+            // camera x (or y) = ±(world coordinate): the eye lies on the plane where that coordinate is 0
+            let (lo, hi) = if row[axis] > 0.0 { (a, b) } else { (-b, -a) };
+            bounds[axis] = Some(match bounds[axis] {
+                Some((l, h)) if h - l <= hi - lo => (l, h),
+                _ => (lo, hi),
+            });
+        }
+    }
+    if bounds.iter().all(Option::is_none) {
+        return Ok(sphere);
+    }
+    let mut m = sphere;
+    for v in &mut m.vertices {
+        let mut p = v.as_dvec3();
+        for (axis, b) in bounds.iter().enumerate() {
+            if let Some((lo, hi)) = *b
+                && hi - lo < 2.0 * rad
+            {
+                p[axis] = (lo + hi) / 2.0 + p[axis] / rad * (hi - lo) / 2.0;
+            }
+        }
+        *v = p.clamp(DVec3::splat(-0.95), DVec3::splat(0.95)).as_vec3();
     }
     Ok(super::prepare_template(m)?.0)
 }
