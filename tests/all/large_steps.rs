@@ -1,0 +1,147 @@
+//! The large-steps optimizer: M = I + λL against its definition, the CG solve's residual (icosphere and
+//! a mesh with a boundary), uniform Adam's step, settings, and small fits on the CPU.
+use crate::common::*;
+use glam::DVec3;
+use rand::Rng;
+use softras::fit::large_steps as ls;
+use softras::fit::topology::Topology;
+use softras::fit::{FitParams, FitTarget, Fitter, Optimizer, cpu::CpuFitter, icosphere_template};
+use softras::raster::{RasterSettings, cpu as raster_cpu};
+use softras::{Camera, Mesh};
+
+/// An icosphere with the faces above z = 0.3 removed: a boundary, and vertices in no face (degree 0).
+fn open_mesh(level: u32) -> Mesh {
+    let mut m = Mesh::icosphere(level).unwrap();
+    let verts = m.vertices.clone();
+    m.faces.retain(|f| f.iter().all(|&i| verts[i as usize].z < 0.3));
+    m
+}
+
+fn random_rhs(n: usize, seed: u64) -> Vec<DVec3> {
+    let mut r = rng(seed);
+    (0..n).map(|_| DVec3::new(r.random_range(-1.0..1.0), r.random_range(-1.0..1.0), r.random_range(-1.0..1.0))).collect()
+}
+
+/// M x from the faces directly: x + λ Σ over unique edges (i, j) of (x_i − x_j) into i and (x_j − x_i) into j.
+fn apply_from_faces(m: &Mesh, lambda: f64, x: &[DVec3]) -> Vec<DVec3> {
+    let mut edges = std::collections::BTreeSet::new();
+    for f in &m.faces {
+        for k in 0..3 {
+            let (a, b) = (f[k], f[(k + 1) % 3]);
+            edges.insert((a.min(b), a.max(b)));
+        }
+    }
+    let mut y = x.to_vec();
+    for (a, b) in edges {
+        let d = x[a as usize] - x[b as usize];
+        y[a as usize] += lambda * d;
+        y[b as usize] -= lambda * d;
+    }
+    y
+}
+
+#[test]
+fn system_matrix_is_identity_plus_lambda_times_the_combinatorial_laplacian() {
+    for m in [Mesh::icosphere(2).unwrap(), open_mesh(2)] {
+        let x = random_rhs(m.vertices.len(), 3);
+        let (got, want) = (ls::apply(&Topology::new(&m), 19.0, &x), apply_from_faces(&m, 19.0, &x));
+        let d = got.iter().zip(&want).map(|(a, b)| (*a - *b).abs().max_element()).fold(0.0, f64::max);
+        assert!(d < 1e-12, "M x differs from its definition by {d}");
+        assert_eq!(ls::apply(&Topology::new(&m), 0.0, &x), x, "λ = 0 is the identity");
+    }
+}
+
+#[test]
+fn cg_solves_to_the_stated_residual_on_closed_and_open_meshes() {
+    for (m, what) in [(Mesh::icosphere(3).unwrap(), "icosphere"), (open_mesh(3), "open mesh")] {
+        let topo = Topology::new(&m);
+        assert!(m.faces.len() < Mesh::icosphere(3).unwrap().faces.len() || what == "icosphere");
+        for lambda in [0.5, 19.0, 1e4] {
+            let b = random_rhs(m.vertices.len(), 7);
+            let mut x = vec![DVec3::ZERO; b.len()];
+            let (iters, rel) = ls::cg_solve(&topo, lambda, &b, &mut x, 1e-8, 2000);
+            assert!(rel <= 1e-8, "{what} λ={lambda}: recurrence residual {rel:e} after {iters} iterations");
+            let res = ls::relative_residual(&topo, lambda, &x, &b);
+            assert!(res <= 1e-7, "{what} λ={lambda}: ‖M x − b‖/‖b‖ = {res:e} after {iters} iterations");
+            // M (M⁻¹ b) = b, entry by entry
+            let mb = ls::apply(&topo, lambda, &x);
+            let d = mb.iter().zip(&b).map(|(a, b)| (*a - *b).abs().max_element()).fold(0.0, f64::max);
+            assert!(d < 1e-6, "{what} λ={lambda}: |M M⁻¹ b − b| = {d:e}");
+            // warm-started from its own solution it does (almost) nothing
+            let before = x.clone();
+            let (again, _) = ls::cg_solve(&topo, lambda, &b, &mut x, 1e-6, 2000);
+            assert_eq!((again, &x), (0, &before), "{what} λ={lambda}: a solved system is solved again");
+            // a stricter tolerance takes more iterations than a looser one (the tolerance is honoured)
+            let mut y = vec![DVec3::ZERO; b.len()];
+            let (loose, rel_loose) = ls::cg_solve(&topo, lambda, &b, &mut y, 1e-2, 2000);
+            assert!(rel_loose <= 1e-2 && (lambda < 1.0 || loose < iters), "{what} λ={lambda}: {loose} vs {iters} iterations");
+        }
+    }
+}
+
+#[test]
+fn uniform_adam_moves_the_largest_entry_by_the_learning_rate() {
+    let n = 50;
+    let g = random_rhs(n, 11);
+    let gmax = g.iter().map(|v| v.abs().max_element()).fold(0.0, f64::max);
+    let mut u = vec![DVec3::ONE; n];
+    let (mut m, mut v) = (vec![DVec3::ZERO; n], vec![DVec3::ZERO; n]);
+    ls::uniform_adam(&mut u, &mut m, &mut v, &g, 1, 0.1);
+    // step 1: m̂ = g, √v̂ = |g|, so u moves by lr · g / max |g| (one scale for every entry)
+    for (ui, gi) in u.iter().zip(&g) {
+        let want = DVec3::ONE - 0.1 * *gi / (gmax + ls::EPS);
+        assert!((*ui - want).abs().max_element() < 1e-12, "{ui} vs {want}");
+    }
+    // a non-finite gradient leaves its vertex alone
+    let mut g2 = g.clone();
+    g2[3] = DVec3::new(f64::NAN, 0.0, 0.0);
+    let (u_before, m_before) = (u.clone(), m.clone());
+    ls::uniform_adam(&mut u, &mut m, &mut v, &g2, 2, 0.1);
+    assert_eq!((u[3], m[3]), (u_before[3], m_before[3]));
+    assert!(u[4] != u_before[4]);
+}
+
+#[test]
+fn smoothness_is_validated_by_its_setting_name() {
+    for bad in [f64::NAN, -1.0, f64::INFINITY, 2e4] {
+        let p = FitParams { smoothness: bad, ..FitParams::default() };
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.contains("smoothness"), "{bad}: {e}");
+    }
+    for good in [0.0, 19.0, 1e4] {
+        FitParams { smoothness: good, optimizer: Optimizer::LargeSteps, ..FitParams::default() }.validate().unwrap();
+    }
+}
+
+pub fn ellipsoid_target(cams: &[Camera], size: u32) -> FitTarget {
+    let mut e = Mesh::icosphere(3).unwrap();
+    for v in &mut e.vertices {
+        *v *= glam::Vec3::new(0.55, 0.35, 0.4);
+    }
+    let s = RasterSettings::square(size, 1e-6);
+    let sil = raster_cpu::forward(&e, cams, &s).sil;
+    FitTarget { size, cameras: cams.to_vec(), masks: sil.iter().map(|&x| x as f32).collect(), names: vec!["ellipsoid".into(); cams.len()] }
+}
+
+pub fn ls_params(size: u32) -> FitParams {
+    FitParams { size, sigma: 3e-4, template_level: 2, optimizer: Optimizer::LargeSteps, lr: ls::DEFAULT_LR, ..FitParams::default() }
+}
+
+#[test]
+fn a_small_large_steps_fit_converges_on_the_cpu() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap(), Camera::new(2.732, 30.0, -90.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 32);
+    let p = FitParams { steps: 40, ..ls_params(32) };
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let mut f = CpuFitter::new(&template, &target, &p).unwrap();
+    assert_eq!(f.vertices(false).unwrap(), template.vertices, "x starts at the template");
+    for _ in 0..p.steps {
+        f.step(&p.live()).unwrap();
+    }
+    let h = f.drain_stats().unwrap();
+    let (first, last) = (h[0].soft_iou_mean, h.last().unwrap().soft_iou_mean);
+    assert!(last > 0.9 && last > first + 0.1, "soft IoU {first} → {last}");
+    // the vertices are M⁻¹ u: smooth, with no vertex far from its neighbours' mean
+    let v = f.vertices(false).unwrap();
+    assert!(v.iter().zip(&template.vertices).any(|(a, b)| (*a - *b).length() > 0.05), "the mesh did not move");
+}
