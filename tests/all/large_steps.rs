@@ -5,7 +5,7 @@ use glam::DVec3;
 use rand::Rng;
 use softras::fit::large_steps as ls;
 use softras::fit::topology::Topology;
-use softras::fit::{FitParams, FitTarget, Fitter, Optimizer, cpu::CpuFitter, icosphere_template};
+use softras::fit::{FitParams, FitTarget, Fitter, Optimizer, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
 use softras::raster::{RasterSettings, cpu as raster_cpu};
 use softras::{Camera, Mesh};
 
@@ -144,4 +144,106 @@ fn a_small_large_steps_fit_converges_on_the_cpu() {
     // the vertices are M⁻¹ u: smooth, with no vertex far from its neighbours' mean
     let v = f.vertices(false).unwrap();
     assert!(v.iter().zip(&template.vertices).any(|(a, b)| (*a - *b).length() > 0.05), "the mesh did not move");
+}
+
+/// ‖M y − b‖/‖b‖ in f64 of the device's f32 vectors.
+fn residual_f32(topo: &Topology, lambda: f64, y: &[glam::Vec3], b: &[glam::Vec3]) -> f64 {
+    let d = |v: &[glam::Vec3]| v.iter().map(|x| x.as_dvec3()).collect::<Vec<_>>();
+    ls::relative_residual(topo, lambda, &d(y), &d(b))
+}
+
+/// Runs one more step and checks its two solves: x = M⁻¹ u (u as before the step's update) and g_u = M⁻¹ g_x.
+fn check_device_solves(g: &mut GpuFitter, template: &Mesh, p: &FitParams, what: &str) {
+    let (topo, lambda) = (Topology::new(template), p.smoothness);
+    let u = g.large_steps_state().unwrap().expect("a large-steps fitter").u;
+    g.step(&p.live()).unwrap();
+    let st = g.large_steps_state().unwrap().unwrap();
+    assert_ne!(st.u, u, "{what}: the step did not move u");
+    for (k, (iters, rel)) in st.solves.iter().enumerate() {
+        assert!(*iters < ls::MAX_ITERS && *rel <= ls::GPU_TOL, "{what}: solve {k}: {iters} iterations, residual {rel:e}");
+    }
+    let rx = residual_f32(&topo, lambda, &st.x, &u);
+    let rg = residual_f32(&topo, lambda, &st.g_u, &st.g_x);
+    assert!(rx <= 2.0 * ls::GPU_TOL && rg <= 2.0 * ls::GPU_TOL, "{what}: ‖M x − u‖/‖u‖ = {rx:e}, ‖M g_u − g_x‖/‖g_x‖ = {rg:e}");
+    assert!(st.g_x.iter().any(|v| v.length() > 0.0), "{what}: zero gradient");
+}
+
+#[test]
+fn gpu_large_steps_match_the_cpu_and_solve_to_the_residual() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap(), Camera::new(2.732, 30.0, -90.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 48);
+    let p = ls_params(48);
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let live = p.live();
+    let mut g = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
+    let mut c = CpuFitter::new(&template, &target, &p).unwrap();
+    for _ in 0..5 {
+        g.step(&live).unwrap();
+        c.step(&live).unwrap();
+    }
+    check_device_solves(&mut g, &template, &p, "icosphere");
+    c.step(&live).unwrap();
+    let (sg, sc) = (g.drain_stats().unwrap(), c.drain_stats().unwrap());
+    assert_eq!(sg.len(), 6);
+    for (a, b) in sg.iter().zip(&sc) {
+        assert_eq!(a.step, b.step);
+        assert!((a.loss - b.loss).abs() < 1e-4, "step {}: loss gpu {} cpu {}", a.step, a.loss, b.loss);
+        assert!((a.grad_norm - b.grad_norm).abs() < 1e-3 * b.grad_norm, "step {}: |g| gpu {} cpu {}", a.step, a.grad_norm, b.grad_norm);
+    }
+    let (vg, vc) = (g.vertices(false).unwrap(), c.vertices(false).unwrap());
+    let d = vg.iter().zip(&vc).map(|(a, b)| (*a - *b).abs().max_element()).fold(0.0f32, f32::max);
+    assert!(d < 2e-5, "vertices after 6 steps differ by {d}");
+    let moved = vg.iter().zip(&template.vertices).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
+    assert!(moved > 0.02, "the mesh moved only {moved}");
+    // roll-back: snapshot, step, restore, step again gives the same vertices bit for bit
+    g.snapshot().unwrap();
+    g.step(&live).unwrap();
+    let once = g.vertices(false).unwrap();
+    g.restore().unwrap();
+    assert_eq!(g.vertices(false).unwrap(), vg, "restore brings x back");
+    g.step(&live).unwrap();
+    let _ = g.drain_stats();
+    assert_eq!(g.vertices(false).unwrap(), once);
+}
+
+#[test]
+fn gpu_large_steps_solve_on_an_open_template() {
+    let mut template = open_mesh(2);
+    for v in &mut template.vertices {
+        *v = softras::fit::template_rotation() * *v * 0.5;
+    }
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 32);
+    let p = ls_params(32);
+    let mut g = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
+    for _ in 0..3 {
+        g.step(&p.live()).unwrap();
+    }
+    check_device_solves(&mut g, &template, &p, "open mesh");
+}
+
+#[test]
+fn gpu_large_steps_fit_is_deterministic_and_converges() {
+    let cams = vec![Camera::new(2.732, 0.0, 0.0, 15.0).unwrap()];
+    let target = ellipsoid_target(&cams, 48);
+    let p = FitParams { steps: 100, ..ls_params(48) };
+    let template = icosphere_template(p.template_level, p.template_radius).unwrap();
+    let run = || {
+        let mut f = GpuFitter::new(gpu(), &template, &target, &p).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let out = softras::fit::run(&mut f, &p, &stop, |_, _| {}).unwrap();
+        let v = f.vertices(false).unwrap();
+        let (sil, _) = f.evaluate(false, p.sigma).unwrap();
+        (out, v, sil)
+    };
+    let (o1, v1, sil) = run();
+    let (o2, v2, _) = run();
+    let bits = |v: &[glam::Vec3]| v.iter().flat_map(|x| x.to_array().map(f32::to_bits)).collect::<Vec<_>>();
+    assert_eq!(bits(&v1), bits(&v2), "two identical fits differ");
+    assert_eq!(
+        o1.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>(),
+        o2.history.iter().map(|s| s.loss.to_bits()).collect::<Vec<_>>()
+    );
+    let hard = softras::target::hard_iou(&sil, &target.masks);
+    assert!(hard > 0.9, "hard IoU after 100 steps: {hard}");
 }
