@@ -10,7 +10,7 @@ use super::topology::Topology;
 use glam::DVec3;
 
 /// Which optimizer a fit uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Optimizer {
     /// torch.optim.Adam on SoftRas's parametrization (Δ, c), as the SoftRas demo.
@@ -24,6 +24,14 @@ pub enum Optimizer {
 pub const DEFAULT_SMOOTHNESS: f64 = 19.0;
 /// Largest accepted λ (cond(M) grows as 1 + 2λ · max degree; CG needs O(√cond) iterations).
 pub const MAX_SMOOTHNESS: f64 = 1e4;
+/// The learning rate of each optimizer when none is given (large steps: the paper's).
+pub fn default_lr(o: Optimizer) -> f64 {
+    match o {
+        Optimizer::Adam => super::FitParams::default().lr,
+        Optimizer::LargeSteps => DEFAULT_LR,
+    }
+}
+
 /// The paper's learning rate for uniform Adam.
 pub const DEFAULT_LR: f64 = 3e-2;
 /// Uniform Adam's betas and ε (the paper's AdamUniform defaults).

@@ -247,3 +247,19 @@ fn gpu_large_steps_fit_is_deterministic_and_converges() {
     let hard = softras::target::hard_iou(&sil, &target.masks);
     assert!(hard > 0.9, "hard IoU after 100 steps: {hard}");
 }
+
+#[test]
+fn cli_runs_large_steps_and_names_the_smoothness_flag() {
+    let (ok, _, err) = softras(&["fit", "--optimizer", "large-steps", "--smoothness", "-1", "--steps", "1"]);
+    assert!(!ok && err.contains("--smoothness"), "{err}");
+    let dir = std::env::temp_dir().join(format!("softras-ls-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (out, report) = (dir.join("r.obj"), dir.join("r.json"));
+    let args = ["fit", "--optimizer", "large-steps", "--steps", "3", "--size", "32", "--template-level", "2"];
+    let (ok, _, err) = softras(&[&args[..], &["--out", out.to_str().unwrap(), "--report", report.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let fit = &r["params"]["fit"];
+    assert_eq!((fit["optimizer"].as_str(), fit["lr"].as_f64(), fit["smoothness"].as_f64()), (Some("large-steps"), Some(0.03), Some(19.0)));
+    std::fs::remove_dir_all(&dir).ok();
+}
