@@ -3,7 +3,7 @@
 //   + λ_lap · 2 (ℓ_i − Σ_{j∈N(i)} ℓ_j / deg_j) + λ_flat · Σ of its flatten slots,
 // then back through the parametrization (params.wgsl): ∂L/∂Δ into grads[i], and this vertex's share of
 // ∂L/∂c (summed by reduce.wgsl) into vstats[i].xyz, |ℓ_i|² into vstats[i].w, |∂L/∂Δ_i|² into
-// vstats[num_verts + i].x.
+// vstats[num_verts + i].x. With large steps (fu.large_steps), ∂L/∂v itself into grads[i], 0 for c.
 // Dispatch: (ceil(num_verts / GROUP), 1, 1).
 
 @group(0) @binding(0) var<uniform> fu: FitUniforms;
@@ -56,6 +56,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         gf += edge_grads[topo[sl + e]].xyz;
     }
     g += fu.lambda_flat * gf;
+    if (fu.large_steps != 0u) {
+        // positions are the parameters: ∂L/∂v itself, nothing for c
+        grads[i] = vec4f(g, 0.0);
+        vstats[i] = vec4f(0.0, 0.0, 0.0, lap[i].w);
+        vstats[fu.num_verts + i] = vec4f(dot(g, g), 0.0, 0.0, 0.0);
+        return;
+    }
     // parametrization
     let k = tanh(params[fu.num_verts].xyz);
     let p = v0[i].xyz;

@@ -20,7 +20,7 @@ struct FitUniforms {
     depth_size: u32,   // side of the height map (the target's size)
     depth_near: f32,   // vertices at z_c <= this get no depth term
     thickness: f32,    // scales the height map (depth.wgsl)
-    _pad0: u32,
+    large_steps: u32,  // 1: the large-steps optimizer (vertex_grad.wgsl leaves ∂L/∂v, no parametrization)
     _pad1: u32,
 }
 

@@ -3,7 +3,7 @@
 use super::backend::Backend;
 use clap::{Args, ValueEnum};
 use softras::camera::Projection;
-use softras::fit::FitParams;
+use softras::fit::{FitParams, Optimizer};
 use softras::{Error, Result, target};
 use std::path::{Path, PathBuf};
 
@@ -39,9 +39,17 @@ pub struct FitArgs {
     /// σ at the last step (log-linear schedule from --sigma); off by default.
     #[arg(long, allow_hyphen_values = true)]
     pub sigma_end: Option<f64>,
-    /// Adam learning rate (betas 0.5, 0.99 as SoftRas).
-    #[arg(long, default_value_t = FitParams::default().lr, allow_hyphen_values = true)]
-    pub lr: f64,
+    /// Learning rate [default: 0.01 for adam (betas 0.5, 0.99 as SoftRas), 0.03 for large-steps (uniform
+    /// Adam, betas 0.9, 0.999 as Nicolet et al.)].
+    #[arg(long, allow_hyphen_values = true)]
+    pub lr: Option<f64>,
+    /// Optimizer: adam on SoftRas's parametrization, or large-steps (Nicolet et al. 2021: uniform Adam on
+    /// u = (I + λL) x, positions directly).
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: Optimizer,
+    /// λ of large steps' M = I + λL (L the combinatorial Laplacian).
+    #[arg(long, default_value_t = FitParams::default().smoothness, allow_hyphen_values = true)]
+    pub smoothness: f64,
     /// Weight of the Laplacian regularizer.
     #[arg(long, default_value_t = FitParams::default().lambda_lap, allow_hyphen_values = true)]
     pub lambda_lap: f64,
@@ -115,7 +123,9 @@ impl FitArgs {
             size: self.size.unwrap_or(128),
             sigma: self.sigma,
             sigma_end: self.sigma_end,
-            lr: self.lr,
+            lr: self.lr.unwrap_or(softras::fit::large_steps::default_lr(self.optimizer)),
+            optimizer: self.optimizer,
+            smoothness: self.smoothness,
             lambda_lap: self.lambda_lap,
             lambda_flat: self.lambda_flat,
             lambda_depth: self.lambda_depth,
@@ -251,6 +261,7 @@ pub fn flag(setting: &'static str) -> String {
         "sigma" => "--sigma",
         "sigma_end" => "--sigma-end",
         "lr" => "--lr",
+        "smoothness" => "--smoothness",
         "lambda_lap" => "--lambda-lap",
         "lambda_flat" => "--lambda-flat",
         "lambda_depth" => "--lambda-depth",

@@ -46,6 +46,9 @@ pub struct BenchArgs {
     /// with and without compiled pipelines.
     #[arg(long)]
     passes: bool,
+    /// `bench fit --passes`: the optimizer of the timed step (`bench fit` times both).
+    #[arg(long, value_enum, default_value = "adam")]
+    optimizer: softras::fit::Optimizer,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -238,6 +241,9 @@ struct FitReport {
 #[derive(Serialize)]
 struct FitRow {
     case: String,
+    optimizer: softras::fit::Optimizer,
+    /// Large steps: CG iterations of the last step's two solves (x = M⁻¹u, g_u = M⁻¹g_x).
+    cg_iterations: Option<[u32; 2]>,
     views: usize,
     size: u32,
     vertices: usize,
@@ -265,7 +271,8 @@ fn ms_per_step(f: &mut dyn softras::fit::Fitter, p: &softras::fit::FitParams, n:
 }
 
 fn run_fit(a: &BenchArgs) -> softras::Result<()> {
-    use softras::fit::{FitParams, FitTarget, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
+    use softras::fit::large_steps::default_lr;
+    use softras::fit::{FitParams, FitTarget, Optimizer, cpu::CpuFitter, gpu::GpuFitter, icosphere_template};
     if a.passes {
         return run_passes(a);
     }
@@ -277,26 +284,31 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
         ("120 views at 64², 1280 faces", Camera::softras_demo_views(15.0), 64, 3),
         ("1 view at 256²", vec![Camera::new(2.732, 0.0, 0.0, 15.0)?], 256, 4),
     ] {
-        let p = FitParams { size, template_level: level, ..FitParams::default() };
         // the target's renderer is dropped before the fitter runs: on lavapipe, a rasterizer kept alive
         // with its buffers made every step of the 120-view case 3× slower (397 against 133 ms)
         let target = FitTarget::rendered(&mut GpuRaster::new(ctx.clone())?, &shape, cams.clone(), size, "animal")?;
-        let template = icosphere_template(p.template_level, p.template_radius)?;
-        let mut g = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
-        let gms = ms_per_step(&mut g, &p, a.fit_steps)?;
-        let mut c = CpuFitter::new(&template, &target, &p)?;
-        let cms = ms_per_step(&mut c, &p, 2)?;
-        rows.push(FitRow {
-            case: case.into(),
-            views: cams.len(),
-            size,
-            vertices: template.vertices.len(),
-            faces: template.faces.len(),
-            gpu_ms_per_step: gms,
-            gpu_steps_per_second: 1e3 / gms,
-            cpu_ms_per_step: cms,
-            speedup: cms / gms,
-        });
+        for optimizer in [Optimizer::Adam, Optimizer::LargeSteps] {
+            let p = FitParams { size, template_level: level, optimizer, lr: default_lr(optimizer), ..FitParams::default() };
+            let template = icosphere_template(p.template_level, p.template_radius)?;
+            let mut g = GpuFitter::new(ctx.clone(), &template, &target, &p)?;
+            let gms = ms_per_step(&mut g, &p, a.fit_steps)?;
+            let cg_iterations = g.large_steps_state()?.map(|s| s.solves.map(|(i, _)| i));
+            let mut c = CpuFitter::new(&template, &target, &p)?;
+            let cms = ms_per_step(&mut c, &p, 2)?;
+            rows.push(FitRow {
+                case: case.into(),
+                optimizer,
+                cg_iterations,
+                views: cams.len(),
+                size,
+                vertices: template.vertices.len(),
+                faces: template.faces.len(),
+                gpu_ms_per_step: gms,
+                gpu_steps_per_second: 1e3 / gms,
+                cpu_ms_per_step: cms,
+                speedup: cms / gms,
+            });
+        }
     }
     if a.json {
         let out = FitReport { adapter: ctx.describe(), target: "softras::shapes::animal", rows };
@@ -305,11 +317,19 @@ fn run_fit(a: &BenchArgs) -> softras::Result<()> {
     }
     println!("adapter: {}", ctx.describe());
     println!("target: the animal shape; default settings (σ 1e-4, template radius 0.5); median-free: mean of {} steps", a.fit_steps);
-    println!("{:<32} {:>6} {:>12} {:>10} {:>14} {:>9}", "case", "faces", "gpu ms/step", "steps/s", "cpu ms/step", "cpu/gpu");
+    println!(
+        "{:<32} {:<11} {:>6} {:>12} {:>10} {:>14} {:>9} {:>8}",
+        "case", "optimizer", "faces", "gpu ms/step", "steps/s", "cpu ms/step", "cpu/gpu", "cg iters"
+    );
     for r in &rows {
+        let name = match r.optimizer {
+            Optimizer::Adam => "adam",
+            Optimizer::LargeSteps => "large-steps",
+        };
+        let iters = r.cg_iterations.map(|[x, g]| format!("{x}+{g}")).unwrap_or_default();
         println!(
-            "{:<32} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}×",
-            r.case, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup
+            "{:<32} {:<11} {:>6} {:>12.2} {:>10.1} {:>14.1} {:>8.1}× {:>8}",
+            r.case, name, r.faces, r.gpu_ms_per_step, r.gpu_steps_per_second, r.cpu_ms_per_step, r.speedup, iters
         );
     }
     Ok(())
@@ -343,7 +363,8 @@ fn run_passes(a: &BenchArgs) -> softras::Result<()> {
     // a device of its own, so that the first setup compiles every pipeline
     let ctx = std::sync::Arc::new(GpuContext::new()?);
     let cams = Camera::softras_demo_views(15.0);
-    let p = FitParams { size: 64, template_level: 4, ..FitParams::default() };
+    let lr = softras::fit::large_steps::default_lr(a.optimizer);
+    let p = FitParams { size: 64, template_level: 4, optimizer: a.optimizer, lr, ..FitParams::default() };
     let template = icosphere_template(p.template_level, p.template_radius)?;
     let target =
         FitTarget::rendered(&mut GpuRaster::new(softras::gpu::GpuContext::shared()?)?, &softras::shapes::animal(), cams, 64, "animal")?;

@@ -2,9 +2,13 @@
 //! params → project → setup → forward → resolve → iou_reduce → iou_grad → backward → gather →
 //! laplacian → flatten → vertex_grad → reduce ×3 → adam → record. Nothing is read back per step;
 //! [`Fitter::drain_stats`] reads the recorded history every few steps.
-use super::passes::{Adam, Depth, FitUniforms, Flatten, IouGrad, IouReduce, Laplacian, Params, Record, Reduce, ReduceUniforms, VertexGrad};
+use super::large_steps as ls;
+use super::passes::{
+    Adam, Cg, CgUniforms, Depth, FitUniforms, Flatten, IouGrad, IouReduce, Laplacian, LsAdam, Params, Record, Reduce, ReduceUniforms,
+    VertexGrad,
+};
 use super::topology::Topology;
-use super::{FitParams, FitTarget, Fitter, Live, StepStats};
+use super::{FitParams, FitTarget, Fitter, Live, Optimizer, StepStats};
 use crate::error::{Error, Result};
 use crate::gpu::{Bound, GROUP, GpuBuf, GpuContext, Op, dispatch, encode, uniform_buffer};
 use crate::mesh::Mesh;
@@ -32,6 +36,34 @@ struct FitBound {
     depth: Option<[Bound; 2]>,
 }
 
+/// The large-steps optimizer's passes and buffers: u lives in `params`, the best kept x in `best`.
+struct LargeSteps {
+    /// x = M⁻¹ u (warm from x, also written into the rasterizer's vertices); g_u = M⁻¹ g_x (warm from g_u).
+    cg_x: Bound,
+    cg_g: Bound,
+    adam: Bound,
+    x: GpuBuf<[f32; 4]>,
+    x_backup: GpuBuf<[f32; 4]>,
+    gu: GpuBuf<[f32; 4]>,
+    grads: GpuBuf<[f32; 4]>,
+    /// (iterations, relative residual) of the last x and g_u solves.
+    cg_stats: GpuBuf<[f32; 4]>,
+    _uniforms: [wgpu::Buffer; 2],
+    _scratch: [GpuBuf<[f32; 4]>; 2],
+}
+
+/// What the large-steps state holds on the device (for tests and benchmarks).
+#[derive(Clone, Debug)]
+pub struct LargeStepsState {
+    pub u: Vec<Vec3>,
+    pub x: Vec<Vec3>,
+    /// ∂L/∂x of the last step and g_u = M⁻¹ ∂L/∂x.
+    pub g_x: Vec<Vec3>,
+    pub g_u: Vec<Vec3>,
+    /// (iterations, relative residual of CG's recurrence) of the last x and g_u solves.
+    pub solves: [(u32, f64); 2],
+}
+
 /// History slots kept on the device between readbacks.
 pub const HISTORY: u32 = 4096;
 
@@ -57,6 +89,7 @@ pub struct GpuFitter {
     /// Camera-space depth of the template centre in view 0 (the depth prior's reference plane).
     depth_z0: f64,
     pending: u32,
+    ls: Option<LargeSteps>,
 }
 
 /// What a readback brings back: the current vertices, the numbers of the steps since the previous
@@ -121,11 +154,19 @@ impl GpuFitter {
         let topo = Topology::new(template);
         let (d, q) = (&ctx.device, &ctx.queue);
         let oom = d.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let v0: Vec<[f32; 4]> = template.vertices.iter().map(|v| [v.x, v.y, v.z, 0.0]).collect();
-        let v0 = GpuBuf::from_slice(d, q, "v0", &v0);
+        let v0_vec4: Vec<[f32; 4]> = template.vertices.iter().map(|v| [v.x, v.y, v.z, 0.0]).collect();
+        let v0 = GpuBuf::from_slice(d, q, "v0", &v0_vec4);
         let zeros = vec![[0f32; 4]; n + 1];
         let mk = |label: &str| GpuBuf::from_slice(d, q, label, &zeros);
         let (params_buf, adam_m, adam_v) = (mk("params"), mk("adam_m"), mk("adam_v"));
+        let large_steps = params.optimizer == Optimizer::LargeSteps;
+        if large_steps {
+            // u = M x₀ (f64 on the host); x starts at the template
+            let x0: Vec<glam::DVec3> = template.vertices.iter().map(|v| v.as_dvec3()).collect();
+            let u = ls::apply(&topo, params.smoothness, &x0);
+            let u: Vec<[f32; 4]> = u.iter().map(|v| [v.x as f32, v.y as f32, v.z as f32, 0.0]).chain([[0.0; 4]]).collect();
+            q.write_buffer(&params_buf.buf, 0, bytemuck::cast_slice(&u));
+        }
         let backup = [mk("params_backup"), mk("adam_m_backup"), mk("adam_v_backup")];
         let best = mk("best_params");
         let masks = GpuBuf::from_slice(d, q, "masks", &target.masks);
@@ -211,6 +252,53 @@ impl GpuFitter {
             record: ctx.bind(&Record { fu: u, iou: &iou.buf, stats: &stats.buf, history: &history.buf })?,
             depth,
         };
+        let ls_part = if large_steps {
+            let x: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "ls_x", &v0_vec4);
+            q.write_buffer(&best.buf, 0, bytemuck::cast_slice(&v0_vec4));
+            let x_backup: GpuBuf<[f32; 4]> = GpuBuf::from_slice(d, q, "ls_x_backup", &v0_vec4);
+            let gu: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "ls_gu", n);
+            let work: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "cg_work", 3 * n);
+            let discard: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "cg_gu_copy", n);
+            let cg_stats: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "cg_stats", 2);
+            let cg_uniforms = [0u32, 1].map(|k| {
+                let b = uniform_buffer(d, &format!("cg_uniforms{k}"), std::mem::size_of::<CgUniforms>());
+                let cu = CgUniforms {
+                    n: n as u32,
+                    max_iters: ls::MAX_ITERS,
+                    lambda: params.smoothness as f32,
+                    tol2: (ls::GPU_TOL * ls::GPU_TOL) as f32,
+                    out_index: k,
+                    _pad: [0; 3],
+                };
+                q.write_buffer(&b, 0, bytemuck::bytes_of(&cu));
+                b
+            });
+            let cg = |k: usize, b: &GpuBuf<[f32; 4]>, y: &GpuBuf<[f32; 4]>, out: &wgpu::Buffer| {
+                ctx.bind(&Cg {
+                    cu: &cg_uniforms[k],
+                    topo: &topo_buf.buf,
+                    b: &b.buf,
+                    y: &y.buf,
+                    work: &work.buf,
+                    out,
+                    cg_stats: &cg_stats.buf,
+                })
+            };
+            Some(LargeSteps {
+                cg_x: cg(0, &params_buf, &x, &rb.verts.buf)?,
+                cg_g: cg(1, &grads, &gu, &discard.buf)?,
+                adam: ctx.bind(&LsAdam { fu: u, gu: &gu.buf, params: &params_buf.buf, adam_m: &adam_m.buf, adam_v: &adam_v.buf })?,
+                x,
+                x_backup,
+                gu,
+                grads,
+                cg_stats,
+                _uniforms: cg_uniforms,
+                _scratch: [work, discard],
+            })
+        } else {
+            None
+        };
         if let Some(e) = pollster::block_on(oom.pop()) {
             return Err(Error::Gpu(format!("out of GPU memory for the fit buffers: {e}")));
         }
@@ -234,6 +322,7 @@ impl GpuFitter {
             t_backup: 1,
             depth_z0: target.cameras[0].distance,
             pending: 0,
+            ls: ls_part,
         };
         f.write_uniforms(&params.live());
         Ok(f)
@@ -241,17 +330,21 @@ impl GpuFitter {
 
     fn write_uniforms(&self, live: &Live) {
         let p = &self.params_set;
+        let (beta1, beta2, eps) = match self.ls {
+            Some(_) => (ls::BETA1, ls::BETA2, ls::EPS),
+            None => (p.beta1, p.beta2, p.adam_eps),
+        };
         let u = FitUniforms {
             num_verts: self.num_verts,
             num_edges: self.num_edges,
             num_views: self.rb.dims.views,
             num_pixels: self.rb.dims.width * self.rb.dims.height,
             lr: live.lr as f32,
-            beta1: p.beta1 as f32,
-            beta2: p.beta2 as f32,
-            adam_eps: p.adam_eps as f32,
-            bias1: (1.0 - p.beta1.powi(self.t as i32)) as f32,
-            bias2: (1.0 - p.beta2.powi(self.t as i32)) as f32,
+            beta1: beta1 as f32,
+            beta2: beta2 as f32,
+            adam_eps: eps as f32,
+            bias1: (1.0 - beta1.powi(self.t as i32)) as f32,
+            bias2: (1.0 - beta2.powi(self.t as i32)) as f32,
             lambda_lap: live.lambda_lap as f32,
             lambda_flat: live.lambda_flat as f32,
             history_slot: self.pending % HISTORY,
@@ -260,13 +353,20 @@ impl GpuFitter {
             depth_size: self.rb.dims.width,
             depth_near: p.near as f32,
             thickness: live.thickness as f32,
-            _pad: [0; 2],
+            large_steps: self.ls.is_some() as u32,
+            _pad: 0,
         };
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
         self.rb.write_settings(&self.ctx, &p.raster_at(live.sigma));
     }
 
     fn params_pass(&self, enc: &mut wgpu::CommandEncoder, best: bool) {
+        if let Some(l) = &self.ls {
+            // the vertices are the parameters: copy x (or the best x kept)
+            let src = if best { &self.best } else { &l.x };
+            enc.copy_buffer_to_buffer(&src.buf, 0, &self.rb.verts.buf, 0, self.rb.verts.bytes());
+            return;
+        }
         let p = if best { &self.passes.best_params } else { &self.passes.params };
         dispatch(enc, &[(p, (self.num_verts.div_ceil(GROUP), 1))]);
     }
@@ -335,7 +435,10 @@ impl GpuFitter {
     fn step_ops(&self, live: &Live) -> Vec<Op<'_>> {
         let (p, nv, views) = (&self.passes, self.num_verts, self.rb.dims.views);
         let npix = self.rb.dims.width * self.rb.dims.height;
-        let mut ops = vec![Op::Dispatch(&p.params, (nv.div_ceil(GROUP), 1))];
+        let mut ops = match &self.ls {
+            Some(l) => vec![Op::Dispatch(&l.cg_x, (1, 1))],
+            None => vec![Op::Dispatch(&p.params, (nv.div_ceil(GROUP), 1))],
+        };
         ops.extend(self.rb.forward_ops());
         ops.extend([Op::Dispatch(&p.iou_reduce, (views, 1)), Op::Dispatch(&p.iou_grad, (npix.div_ceil(GROUP).min(65535), views))]);
         ops.extend(self.rb.backward_ops());
@@ -349,10 +452,28 @@ impl GpuFitter {
             Op::Dispatch(&p.reduce_vstats_c, (1, 1)),
             Op::Dispatch(&p.reduce_vstats_g, (1, 1)),
             Op::Dispatch(&p.reduce_flat, (1, 1)),
-            Op::Dispatch(&p.adam, ((nv + 1).div_ceil(GROUP), 1)),
-            Op::Dispatch(&p.record, (1, 1)),
         ]);
+        match &self.ls {
+            Some(l) => ops.extend([Op::Dispatch(&l.cg_g, (1, 1)), Op::Dispatch(&l.adam, (1, 1))]),
+            None => ops.push(Op::Dispatch(&p.adam, ((nv + 1).div_ceil(GROUP), 1))),
+        }
+        ops.push(Op::Dispatch(&p.record, (1, 1)));
         ops
+    }
+
+    /// The large-steps state on the device (None for an Adam fit): u, x, the last ∂L/∂x and g_u, and the
+    /// last two solves' iterations and residuals. Reads back; for tests and benchmarks.
+    pub fn large_steps_state(&self) -> Result<Option<LargeStepsState>> {
+        let Some(l) = &self.ls else { return Ok(None) };
+        let n = self.num_verts as usize;
+        let st = self.ctx.read(&l.cg_stats)?;
+        Ok(Some(LargeStepsState {
+            u: to_vec3(&self.ctx.read(&self.params)?[..n]),
+            x: to_vec3(&self.ctx.read(&l.x)?),
+            g_x: to_vec3(&self.ctx.read(&l.grads)?),
+            g_u: to_vec3(&self.ctx.read(&l.gu)?),
+            solves: [(st[0][0] as u32, st[0][1] as f64), (st[1][0] as u32, st[1][1] as f64)],
+        }))
     }
 
     /// Runs one step like [`Fitter::step`], each operation submitted and timed on its own
@@ -422,17 +543,26 @@ impl Fitter for GpuFitter {
 
     fn snapshot(&mut self) -> Result<()> {
         self.t_backup = self.t;
+        if let Some(l) = &self.ls {
+            self.copy(&[[&l.x, &l.x_backup]])?;
+        }
         self.copy(&[[&self.params, &self.backup[0]], [&self.adam_m, &self.backup[1]], [&self.adam_v, &self.backup[2]]])
     }
 
     fn restore(&mut self) -> Result<()> {
         self.t = self.t_backup;
         self.pending = 0;
+        if let Some(l) = &self.ls {
+            self.copy(&[[&l.x_backup, &l.x]])?;
+        }
         self.copy(&[[&self.backup[0], &self.params], [&self.backup[1], &self.adam_m], [&self.backup[2], &self.adam_v]])
     }
 
     fn keep_best(&mut self) -> Result<()> {
-        self.copy(&[[&self.params, &self.best]])
+        match &self.ls {
+            Some(l) => self.copy(&[[&l.x, &self.best]]),
+            None => self.copy(&[[&self.params, &self.best]]),
+        }
     }
 
     fn vertices(&mut self, best: bool) -> Result<Vec<Vec3>> {

@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod depth;
 pub mod driver;
 pub mod gpu;
+pub mod large_steps;
 pub mod passes;
 pub mod reference;
 pub mod topology;
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::mesh::Mesh;
 use crate::raster::{DEFAULT_NEAR, RasterSettings};
 pub use driver::{Check, Driver, Ending, FitOutcome, MAX_ROLLBACKS, SigmaSchedule, run};
+pub use large_steps::Optimizer;
 
 /// Cull threshold while fitting: ε = 1e-4 as SoftRas's `dist_eps` (r² ≈ 9.2 σ). `render` keeps the
 /// tighter 1e-5 for exact comparisons; an optimisation loses nothing to a 1e-4 tail and runs ~15 % faster.
@@ -52,6 +54,10 @@ pub struct FitParams {
     pub check_every: u32,
     pub cull_eps: f64,
     pub near: f64,
+    /// Adam on SoftRas's parametrization, or large steps ([`large_steps`]).
+    pub optimizer: Optimizer,
+    /// λ of the large-steps system M = I + λL (unused by Adam).
+    pub smoothness: f64,
 }
 
 impl Default for FitParams {
@@ -76,6 +82,8 @@ impl Default for FitParams {
             check_every: 10,
             cull_eps: FIT_CULL_EPS,
             near: DEFAULT_NEAR,
+            optimizer: Optimizer::Adam,
+            smoothness: large_steps::DEFAULT_SMOOTHNESS,
         }
     }
 }
@@ -116,6 +124,8 @@ impl FitParams {
             nonneg("lambda_depth", l)?;
             at_most("lambda_depth", l, 1e6)?;
         }
+        nonneg("smoothness", self.smoothness)?;
+        at_most("smoothness", self.smoothness, large_steps::MAX_SMOOTHNESS)?;
         pos("thickness", self.thickness)?;
         at_most("thickness", self.thickness, 100.0)?;
         pos("distance", self.distance)?;

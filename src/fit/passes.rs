@@ -2,7 +2,8 @@
 //! checks sizes and offsets against naga's layout of the WGSL). One step runs, after the rasterizer's
 //! forward pass: [`IouReduce`] → [`IouGrad`] → (rasterizer backward) → [`Depth`] (one-view fits) →
 //! [`Laplacian`] → [`Flatten`] → [`VertexGrad`] → [`Reduce`] ×3 → [`Adam`] → [`Record`]; [`Params`]
-//! turns the parameters into vertices before the forward pass.
+//! turns the parameters into vertices before the forward pass. With large steps, [`Cg`] solves the
+//! vertices from u in place of [`Params`], and [`Cg`] (for g_u) → [`LsAdam`] replace [`Adam`].
 use crate::gpu::PassInfo;
 use crate::gpu_pass;
 use bytemuck::{Pod, Zeroable};
@@ -29,7 +30,22 @@ pub struct FitUniforms {
     pub depth_size: u32,
     pub depth_near: f32,
     pub thickness: f32,
-    pub _pad: [u32; 2],
+    /// 1 with the large-steps optimizer.
+    pub large_steps: u32,
+    pub _pad: u32,
+}
+
+/// Mirrors `CgUniforms` in shaders/cg.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct CgUniforms {
+    pub n: u32,
+    pub max_iters: u32,
+    pub lambda: f32,
+    /// Squared relative tolerance.
+    pub tol2: f32,
+    pub out_index: u32,
+    pub _pad: [u32; 3],
 }
 
 /// Mirrors `ReduceUniforms` in shaders/lib/reduce.wgsl.
@@ -86,12 +102,22 @@ gpu_pass! {
     }
 }
 gpu_pass! {
+    /// Large steps: M y = b by conjugate gradients in one workgroup, warm-started, to a tolerance.
+    pub Cg = "cg" uses ["math", "reduce"] {
+        cu: Uniform, topo: Read, b: Read, y: ReadWrite, work: ReadWrite, out: ReadWrite, cg_stats: ReadWrite,
+    }
+}
+gpu_pass! {
+    /// Large steps: uniform Adam on u (one √v̂ for the tensor).
+    pub LsAdam = "ls_adam" uses ["fit", "math", "reduce"] { fu: Uniform, gu: Read, params: ReadWrite, adam_m: ReadWrite, adam_v: ReadWrite }
+}
+gpu_pass! {
     /// This step's numbers into its history slot.
     pub Record = "record" uses ["fit", "reduce"] { fu: Uniform, iou: Read, stats: Read, history: ReadWrite }
 }
 
 /// Every fit pass.
-pub const ALL: [&PassInfo; 10] = {
+pub const ALL: [&PassInfo; 12] = {
     use crate::gpu::PassDecl;
     [
         &Params::INFO,
@@ -104,5 +130,7 @@ pub const ALL: [&PassInfo; 10] = {
         &Reduce::INFO,
         &Adam::INFO,
         &Record::INFO,
+        &Cg::INFO,
+        &LsAdam::INFO,
     ]
 };

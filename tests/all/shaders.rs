@@ -1,7 +1,7 @@
 //! Every pass declaration agrees with its WGSL (bindings: names, numbers, access), every WGSL file in
 //! shaders/ is declared once and validates, and the Rust mirrors of the WGSL structs have the WGSL's
 //! size and member offsets.
-use softras::fit::passes::{FitUniforms, ReduceUniforms};
+use softras::fit::passes::{CgUniforms, FitUniforms, ReduceUniforms};
 use softras::gpu::{Bind, GROUP, PassInfo};
 use softras::raster::passes::{FaceRec, GpuCamera, RasterUniforms};
 use std::mem::offset_of;
@@ -115,7 +115,9 @@ fn rust_mirrors_match_the_wgsl_structs() {
             depth_z0,
             depth_size,
             depth_near,
-            thickness
+            thickness,
+            large_steps
         }
     );
+    check_mirror!(&of("cg"), "CgUniforms", CgUniforms { n, max_iters, lambda, tol2, out_index });
 }
