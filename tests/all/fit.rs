@@ -164,7 +164,9 @@ fn a_profiled_step_is_the_same_step_and_a_second_fitter_compiles_nothing() {
     assert!(ctx.pipelines().is_empty());
     let mut plain = GpuFitter::new(ctx.clone(), &template, &target, &p).unwrap();
     let compiled = ctx.pipelines().len();
-    assert_eq!(compiled, softras::raster::passes::ALL.len() + softras::fit::passes::ALL.len(), "every pass compiled once");
+    // every pass an Adam fit uses (all but the large-steps optimizer's), compiled once
+    let adam_passes = softras::fit::passes::ALL.iter().filter(|p| !["cg", "ls_adam"].contains(&p.file)).count();
+    assert_eq!(compiled, softras::raster::passes::ALL.len() + adam_passes, "every pass compiled once");
     let mut profiled = GpuFitter::new(ctx.clone(), &template, &target, &p).unwrap();
     assert_eq!(ctx.pipelines().len(), compiled, "a second fitter compiled pipelines again");
     let mut names = Vec::new();
