@@ -158,6 +158,16 @@ impl Pacer {
 pub struct RestartSettings {
     pub size: u32,
     pub template_level: u32,
+    pub optimizer: crate::fit::Optimizer,
+    /// λ of the large-steps optimizer.
+    pub smoothness: f64,
+}
+
+impl RestartSettings {
+    /// The restart settings a fit runs with now.
+    pub fn of(p: &FitParams) -> RestartSettings {
+        RestartSettings { size: p.size, template_level: p.template_level, optimizer: p.optimizer, smoothness: p.smoothness }
+    }
 }
 
 pub struct Session {
@@ -379,21 +389,36 @@ impl Session {
         self.restart_on(fitter)
     }
 
-    /// Changes image size or template level: restarts from the template.
+    /// Changes image size, template level or optimizer: restarts from the template. A new optimizer
+    /// starts at its own default learning rate (`fit`'s when `--lr` is not given).
     pub fn restart_with(&mut self, r: RestartSettings) -> Result<()> {
-        let params = FitParams { size: r.size, template_level: r.template_level, ..self.params.clone() };
+        let new_optimizer = r.optimizer != self.params.optimizer;
+        let lr = if new_optimizer { crate::fit::large_steps::default_lr(r.optimizer) } else { self.params.lr };
+        let params = FitParams {
+            size: r.size,
+            template_level: r.template_level,
+            optimizer: r.optimizer,
+            smoothness: r.smoothness,
+            lr,
+            ..self.params.clone()
+        };
         params.validate()?;
         let target = match &self.source {
+            _ if r.size == self.target.size => self.target.clone(),
             Some((bytes, name)) => single_target(&target::picture_from_bytes(bytes, r.size, Polarity::Auto, name)?, &params)?,
             None if self.target.cameras.len() == 1 => {
                 single_target(&target::picture_from_bytes(crate::DEFAULT_TARGET, r.size, Polarity::Auto, "default target")?, &params)?
             }
-            None => return Err(Error::invalid("size changes are only supported for single pictures")),
+            None => return Err(Error::invalid("image size changes are only supported for single pictures")),
         };
         let template = self.start_template(&params, &target)?;
         let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &params)?;
         (self.params, self.target, self.template) = (params, target, template);
-        self.restart_on(fitter)
+        self.restart_on(fitter)?;
+        if new_optimizer {
+            self.driver.live.lr = lr;
+        }
+        Ok(())
     }
 
     /// Loads a picture (drag and drop, Open…) and restarts on it; on error the current fit goes on and

@@ -122,7 +122,16 @@ impl PendingReadback {
     /// Blocks until the device has done this readback's work, then returns its contents.
     pub fn wait(self) -> Result<Snapshot> {
         self.ctx.wait_for(Some(self.submission.clone()))?;
-        let state = self.done.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let take = || self.done.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let mut state = take();
+        // another thread polling the same device (tests share one) may have seen the submission finish
+        // and still be running the map callbacks: wait for this one, briefly, before calling it lost
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while state.is_none() && std::time::Instant::now() < deadline {
+            let _ = self.ctx.device.poll(wgpu::PollType::Poll);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            state = take();
+        }
         state
             .ok_or_else(|| Error::Gpu("the readback was not mapped after its submission completed".into()))?
             .map_err(|e| Error::Gpu(format!("readback failed: {e}")))?;

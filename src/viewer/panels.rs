@@ -3,6 +3,7 @@
 //! difference and the mesh seen from beside; what they leave is the 3D view's.
 use super::pixels::{blank_image, diff_rgba, gray_rgba};
 use super::state::{FileRequest, Fit, Layout, PanelSet, SceneArea, SelectedView, SingleStep, Timing, Wireframe};
+use crate::fit::Optimizer;
 use crate::session::{RestartSettings, Session};
 use bevy::camera::CameraOutputMode;
 use bevy::camera::visibility::RenderLayers;
@@ -57,7 +58,7 @@ fn setup(mut commands: Commands, fit: Res<Fit>, mut egui_settings: ResMut<EguiGl
         },
     ));
     let p = &fit.0.params;
-    commands.insert_resource(Restart(RestartSettings { size: p.size, template_level: p.template_level }));
+    commands.insert_resource(Restart(RestartSettings::of(p)));
 }
 
 /// The whole window is free; a target of another size or number of views selects view 1 again.
@@ -110,6 +111,14 @@ fn controls(
         ui.label("restart the fit from the template:");
         ui.add(egui::Slider::new(&mut restart.0.size, 16..=512).text("image size"));
         ui.add(egui::Slider::new(&mut restart.0.template_level, 0..=6).text("template level"));
+        ui.horizontal(|ui| {
+            ui.label("optimizer:");
+            ui.radio_value(&mut restart.0.optimizer, Optimizer::Adam, "Adam");
+            ui.radio_value(&mut restart.0.optimizer, Optimizer::LargeSteps, "large steps");
+        });
+        if restart.0.optimizer == Optimizer::LargeSteps {
+            ui.add(egui::Slider::new(&mut restart.0.smoothness, 0.0..=100.0).text("smoothness λ"));
+        }
         if ui.button("Restart with these").clicked()
             && let Err(e) = s.restart_with(restart.0)
         {

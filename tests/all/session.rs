@@ -269,3 +269,30 @@ fn non_finite_steps_roll_the_session_back() {
     }
     assert_eq!(f.vertices(false).unwrap(), s.vertices);
 }
+
+/// The optimizer is chosen at restart: large steps start at their own learning rate and fit; back to
+/// Adam, its rate returns; a multi-view session restarts at its size too.
+#[test]
+fn the_optimizer_is_chosen_at_restart() {
+    use softras::fit::Optimizer;
+    use softras::session::RestartSettings;
+    let mut s = session();
+    (s.auto_steps, s.steps_per_frame) = (false, 10);
+    let r = RestartSettings { optimizer: Optimizer::LargeSteps, smoothness: 10.0, ..RestartSettings::of(&s.params) };
+    s.restart_with(r).unwrap();
+    assert_eq!((s.params.optimizer, s.params.smoothness, s.driver.live.lr), (Optimizer::LargeSteps, 10.0, 0.03));
+    let start = s.vertices.clone();
+    for _ in 0..5 {
+        s.frame(false).unwrap();
+    }
+    s.finish().unwrap();
+    assert!(s.done() >= 20, "{} steps", s.done());
+    let moved = s.vertices.iter().zip(&start).map(|(a, b)| (*a - *b).length()).fold(0.0f32, f32::max);
+    assert!(moved > 1e-3 && s.history().iter().all(|h| h.loss.is_finite()), "large steps did not fit: moved {moved}");
+    s.restart_with(RestartSettings { optimizer: Optimizer::Adam, ..RestartSettings::of(&s.params) }).unwrap();
+    assert_eq!((s.params.optimizer, s.driver.live.lr), (Optimizer::Adam, FitParams::default().lr));
+    // a restart that keeps the optimizer keeps the rate the user set
+    s.driver.live.lr = 0.02;
+    s.restart_with(RestartSettings { template_level: 1, ..RestartSettings::of(&s.params) }).unwrap();
+    assert_eq!((s.params.template_level, s.driver.live.lr), (1, 0.02));
+}
