@@ -448,10 +448,10 @@ impl Session {
         }
     }
 
-    /// Writes the current mesh as OBJ (atomically).
-    pub fn save_obj(&mut self, path: &Path) -> Result<()> {
+    /// Writes the current mesh atomically: PLY when the name ends in `.ply`, OBJ (with normals) otherwise.
+    pub fn save_mesh(&mut self, path: &Path) -> Result<()> {
         self.finish()?;
-        Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save_obj(path)
+        Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save(path)
     }
 
     /// The camera 90° in azimuth beside view `view` (same distance, elevation and view angle): from it

@@ -47,8 +47,9 @@ fn dialogs(mut request: ResMut<FileRequest>, mut fit: ResMut<Fit>) {
         fit.0.load_picture(&p);
     }
     if std::mem::take(&mut request.save)
-        && let Some(p) = rfd::FileDialog::new().add_filter("OBJ", &["obj"]).set_file_name("result.obj").save_file()
-        && let Err(e) = fit.0.save_obj(&p)
+        && let Some(p) =
+            rfd::FileDialog::new().add_filter("OBJ", &["obj"]).add_filter("PLY", &["ply"]).set_file_name("result.obj").save_file()
+        && let Err(e) = fit.0.save_mesh(&p)
     {
         fit.0.error = Some(e.to_string());
     }

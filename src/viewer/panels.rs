@@ -127,7 +127,7 @@ fn controls(
         ui.separator();
         ui.horizontal(|ui| {
             request.open |= ui.button("Open image… (Ctrl+O)").clicked();
-            request.save |= ui.button("Save OBJ… (Ctrl+S)").clicked();
+            request.save |= ui.button("Save mesh… (Ctrl+S)").clicked();
         });
         ui.separator();
         readouts(ui, s, &timing);

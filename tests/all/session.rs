@@ -117,10 +117,13 @@ fn a_bad_dropped_file_leaves_the_fit_running() {
     // reset goes back to the template
     s.reset().unwrap();
     assert_eq!(s.vertices, s.template.vertices);
-    // saving writes an OBJ with the template's faces
+    // saving writes an OBJ with the template's faces, or a PLY by its name
     let out = d.join("m.obj");
-    s.save_obj(&out).unwrap();
+    s.save_mesh(&out).unwrap();
     assert_eq!(softras::Mesh::load_obj(&out).unwrap().faces.len(), s.template.faces.len());
+    let ply = d.join("m.ply");
+    s.save_mesh(&ply).unwrap();
+    assert!(std::fs::read(&ply).unwrap().starts_with(b"ply\nformat binary_little_endian"), "not a PLY");
 }
 
 /// The σ schedule toggle sets σ at every step: the same as the plain fitter stepping through
