@@ -212,6 +212,12 @@ impl Camera {
     }
 }
 
+/// The world axis (0, 1, 2 for X, Y, Z) that a unit vector (a camera axis, a row of
+/// [`Camera::rotation`]) lies along, if it does (within 1e-6).
+pub fn world_axis(v: DVec3) -> Option<usize> {
+    (0..3).find(|&i| (v[i].abs() - 1.0).abs() < 1e-6)
+}
+
 /// Parses "DIST,ELEV,AZIM".
 pub fn parse_camera_triplet(s: &str) -> std::result::Result<(f64, f64, f64), String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();

@@ -9,10 +9,9 @@
 //! Every view's mask is then a square of [`SHEET_WIDTH`] world units around its object's bounding box,
 //! so that one orthographic camera width fits all of them. Extents that disagree by more than
 //! [`TOLERANCE`] are reported with their numbers; the fit uses their mean.
-use crate::camera::Camera;
+use crate::camera::{Camera, world_axis};
 use crate::error::{Error, Result};
 use crate::target::{Mask, ObjectMask, crop_square};
-use glam::DVec3;
 
 /// World units the sheet's square images span (the object's largest extent is 1: it fills 80 %).
 pub const SHEET_WIDTH: f64 = 1.25;
@@ -50,11 +49,6 @@ pub struct SheetLayout {
     pub scales: Vec<f64>,
     /// Disagreements between views, each a sentence with its numbers.
     pub warnings: Vec<String>,
-}
-
-/// The world axis (0, 1, 2 for X, Y, Z) that a camera axis lies along, if it does.
-fn world_axis(v: DVec3) -> Option<usize> {
-    (0..3).find(|&i| (v[i].abs() - 1.0).abs() < 1e-6)
 }
 
 /// Lays out a sheet: shared scale, extents, and each view's mask at `size`.

@@ -277,23 +277,10 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
         return ortho_squeeze(sphere, params, target);
     }
     let (s, cam) = (target.size as usize, &target.cameras[0]);
-    let mask = &target.masks[..s * s];
-    let (mut i0, mut i1, mut j0, mut j1) = (usize::MAX, 0, usize::MAX, 0);
-    for j in 0..s {
-        for i in 0..s {
-            if mask[j * s + i] >= 0.5 {
-                (i0, i1, j0, j1) = (i0.min(i), i1.max(i), j0.min(j), j1.max(j));
-            }
-        }
-    }
-    if i0 > i1 {
+    // NDC → world on the centre plane
+    let Some([x0, x1, y0, y1]) = outline_box(&target.masks[..s * s], s, cam.lens().world_per_ndc(cam.distance)) else {
         return Ok(sphere);
-    }
-    let scale = cam.lens().world_per_ndc(cam.distance); // NDC → world on the centre plane
-    let ndc_x = |i: f64| 2.0 * i / s as f64 - 1.0;
-    let ndc_y = |j: f64| 1.0 - 2.0 * j / s as f64;
-    let (x0, x1) = (ndc_x(i0 as f64) * scale, ndc_x(i1 as f64 + 1.0) * scale);
-    let (y0, y1) = (ndc_y(j1 as f64 + 1.0) * scale, ndc_y(j0 as f64) * scale);
+    };
     // only the outline's axes are squeezed, never grown: a sphere inside a concave outline (a chair, an
     // animal's legs) grows into it, while an ellipsoid spanning its bounding box has to be carved,
     // which SoftRas's parametrization does badly (animal side view: silhouette IoU 0.55 in 500 steps).
@@ -320,7 +307,7 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
 /// squeezed sphere it reached the box's silhouettes with voxel IoU 0.59 (a ridged cushion), from the hull
 /// 0.72; chair 0.20 → 0.41, animal 0.40 → 0.74 (500 steps at 128², docs/results.md).
 fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
-    if target.cameras.iter().all(|c| c.lens().world_per_ndc(1.0) == c.lens().world_per_ndc(2.0))
+    if target.cameras.iter().all(|c| c.ortho_scale().is_some())
         && let Some(m) = radial_hull(&sphere, params, target)
     {
         return Ok(super::prepare_template(m)?.0);
@@ -330,27 +317,12 @@ fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super:
     // per world axis: the narrowest (lo, hi) any view sees
     let mut bounds: [Option<(f64, f64)>; 3] = [None; 3];
     for (k, cam) in target.cameras.iter().enumerate() {
-        if cam.lens().world_per_ndc(1.0) != cam.lens().world_per_ndc(2.0) {
-            continue; // perspective: the outline's size depends on depth
-        }
-        let mask = &target.masks[k * s * s..(k + 1) * s * s];
-        let (mut i0, mut i1, mut j0, mut j1) = (usize::MAX, 0, usize::MAX, 0);
-        for j in 0..s {
-            for i in 0..s {
-                if mask[j * s + i] >= 0.5 {
-                    (i0, i1, j0, j1) = (i0.min(i), i1.max(i), j0.min(j), j1.max(j));
-                }
-            }
-        }
-        if i0 > i1 {
-            continue;
-        }
-        let w = cam.lens().world_per_ndc(1.0);
-        let (x0, x1) = ((2.0 * i0 as f64 / s as f64 - 1.0) * w, (2.0 * (i1 + 1) as f64 / s as f64 - 1.0) * w);
-        let (y0, y1) = ((1.0 - 2.0 * (j1 + 1) as f64 / s as f64) * w, (1.0 - 2.0 * j0 as f64 / s as f64) * w);
+        // perspective: the outline's size depends on depth
+        let Some(scale) = cam.ortho_scale() else { continue };
+        let Some([x0, x1, y0, y1]) = outline_box(&target.masks[k * s * s..(k + 1) * s * s], s, 1.0 / scale) else { continue };
         let r = cam.rotation();
         for (row, (a, b)) in [(r.row(0), (x0, x1)), (r.row(1), (y0, y1))] {
-            let Some(axis) = (0..3).find(|&i| (row[i].abs() - 1.0).abs() < 1e-9) else { continue };
+            let Some(axis) = crate::camera::world_axis(row) else { continue };
             // camera x (or y) = ±(world coordinate): the eye lies on the plane where that coordinate is 0
             let (lo, hi) = if row[axis] > 0.0 { (a, b) } else { (-b, -a) };
             bounds[axis] = Some(match bounds[axis] {
@@ -375,6 +347,30 @@ fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super:
         *v = p.clamp(DVec3::splat(-0.95), DVec3::splat(0.95)).as_vec3();
     }
     Ok(super::prepare_template(m)?.0)
+}
+
+/// The bounding box of a `s`×`s` mask's pixels ≥ 0.5 as x0, x1, y0, y1 in NDC × `world_per_ndc` (pixel
+/// edges, y up), or None for an empty mask.
+fn outline_box(mask: &[f32], s: usize, world_per_ndc: f64) -> Option<[f64; 4]> {
+    let (mut i0, mut i1, mut j0, mut j1) = (usize::MAX, 0, usize::MAX, 0);
+    for j in 0..s {
+        for i in 0..s {
+            if mask[j * s + i] >= 0.5 {
+                (i0, i1, j0, j1) = (i0.min(i), i1.max(i), j0.min(j), j1.max(j));
+            }
+        }
+    }
+    if i0 > i1 {
+        return None;
+    }
+    let ndc_x = |i: f64| 2.0 * i / s as f64 - 1.0;
+    let ndc_y = |j: f64| 1.0 - 2.0 * j / s as f64;
+    Some([
+        ndc_x(i0 as f64) * world_per_ndc,
+        ndc_x(i1 as f64 + 1.0) * world_per_ndc,
+        ndc_y(j1 as f64 + 1.0) * world_per_ndc,
+        ndc_y(j0 as f64) * world_per_ndc,
+    ])
 }
 
 /// Every view orthographic: each template vertex moved along its ray from the centre to where the ray
