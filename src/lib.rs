@@ -14,6 +14,7 @@ pub mod session;
 pub mod shapes;
 pub mod sheets;
 pub mod target;
+pub mod views;
 
 #[cfg(feature = "gui")]
 pub mod viewer;

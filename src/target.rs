@@ -71,10 +71,7 @@ pub fn load_picture(path: &Path, size: u32, polarity: Polarity) -> Result<Mask> 
 ///    pixel, as is its centring), then resized to `size`×`size` (triangle filter) and clamped to [0, 1].
 pub fn picture_from_bytes(bytes: &[u8], size: u32, polarity: Polarity, name: &str) -> Result<Mask> {
     check_size(size)?;
-    let obj = object_mask(bytes, polarity, name)?;
-    let long = obj.bw().max(obj.bh());
-    let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
-    crop_square(obj, side, size, name)
+    Picture::decode(bytes, name)?.centred(size, polarity, None, name)
 }
 
 /// A picture's object mask at the picture's own resolution (steps 1–4 of [`picture_from_bytes`]) and
@@ -101,55 +98,123 @@ impl ObjectMask {
 
 /// Steps 1–4 of [`picture_from_bytes`]: decode, mask, polarity, checks, specks; and the bounding box.
 pub fn object_mask(bytes: &[u8], polarity: Polarity, name: &str) -> Result<ObjectMask> {
-    let img = decode(bytes, name)?;
-    let (w, h) = (img.width(), img.height());
-    let (mut values, alpha) = luminance_alpha(&img);
-    drop(img);
-    let alpha = alpha.filter(|a| a.iter().any(|&v| v < 0.5));
-    if let Some(a) = alpha {
-        values = a;
-        if polarity == Polarity::Inverted {
-            values.iter_mut().for_each(|v| *v = 1.0 - *v);
+    Picture::decode(bytes, name)?.object(polarity, None, name)
+}
+
+/// A decoded picture at its own resolution: its luminance and, when it has real transparency (some
+/// pixel with alpha < 0.5), its alpha; row-major, row 0 at the top. Decoded once, masked many times
+/// (the viewer's threshold and invert act on it live).
+#[derive(Clone, Debug)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub luminance: Vec<f32>,
+    pub alpha: Option<Vec<f32>>,
+}
+
+impl Picture {
+    /// Decodes a picture (any supported format; `name` is used in messages).
+    pub fn decode(bytes: &[u8], name: &str) -> Result<Picture> {
+        let img = decode(bytes, name)?;
+        let (width, height) = (img.width(), img.height());
+        let (luminance, alpha) = luminance_alpha(&img);
+        drop(img);
+        let alpha = alpha.filter(|a| a.iter().any(|&v| v < 0.5));
+        Ok(Picture { width, height, luminance, alpha })
+    }
+
+    /// Steps 1–4 of [`picture_from_bytes`] and the object's bounding box. `threshold` replaces Otsu's
+    /// threshold by a fixed one in [0, 1] (luminance > t is bright; with alpha, alpha > t is opaque,
+    /// and the mask becomes hard); None keeps the automatic rule.
+    pub fn object(&self, polarity: Polarity, threshold: Option<f32>, name: &str) -> Result<ObjectMask> {
+        let (w, h) = (self.width, self.height);
+        let mut values;
+        if let Some(a) = &self.alpha {
+            values = match threshold {
+                Some(t) => a.iter().map(|&v| if v > t { 1.0 } else { 0.0 }).collect(),
+                None => a.clone(),
+            };
+            if polarity == Polarity::Inverted {
+                values.iter_mut().for_each(|v| *v = 1.0 - *v);
+            }
+        } else {
+            values = self.luminance.clone();
+            match threshold {
+                Some(t) => values.iter_mut().for_each(|v| *v = if *v > t { 1.0 } else { 0.0 }),
+                None => {
+                    let (lo, hi) = values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                    if hi <= lo {
+                        return Err(Error::invalid(format!(
+                            "the mask of {name} is empty: no object found (the image has a single gray level {lo:.3}; \
+                             use a picture of the object on a contrasting background)"
+                        )));
+                    }
+                    let bin = |v: f32| (((v - lo) / (hi - lo)) * 256.0).floor().clamp(0.0, 255.0) as usize;
+                    let mut hist = [0u64; 256];
+                    values.iter().for_each(|&v| hist[bin(v)] += 1);
+                    let t = otsu_threshold(&hist);
+                    values.iter_mut().for_each(|v| *v = if bin(*v) > t { 1.0 } else { 0.0 });
+                }
+            }
+            let invert = match polarity {
+                Polarity::Normal => false,
+                Polarity::Inverted => true,
+                Polarity::Auto => {
+                    let (fg, n) = border_count(&values, w as usize, h as usize);
+                    2 * fg > n
+                }
+            };
+            if invert {
+                values.iter_mut().for_each(|v| *v = 1.0 - *v);
+            }
         }
-    } else {
-        let (lo, hi) = values.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        if hi <= lo {
-            return Err(Error::invalid(format!(
-                "the mask of {name} is empty: no object found (the image has a single gray level {lo:.3}; \
-                 use a picture of the object on a contrasting background)"
-            )));
+        check_not_empty_or_full(&values, name, "")?;
+        drop_specks(&mut values, w as usize, h as usize);
+        // bounding box of the object
+        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
+        for (y, row) in values.chunks_exact(w as usize).enumerate() {
+            if let Some(first) = row.iter().position(|&v| v > 0.5) {
+                let last = row.iter().rposition(|&v| v > 0.5).unwrap_or(first);
+                x0 = x0.min(first);
+                x1 = x1.max(last);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
         }
-        let bin = |v: f32| (((v - lo) / (hi - lo)) * 256.0).floor().clamp(0.0, 255.0) as usize;
-        let mut hist = [0u64; 256];
-        values.iter().for_each(|&v| hist[bin(v)] += 1);
-        let t = otsu_threshold(&hist);
-        values.iter_mut().for_each(|v| *v = if bin(*v) > t { 1.0 } else { 0.0 });
-        let invert = match polarity {
-            Polarity::Normal => false,
-            Polarity::Inverted => true,
-            Polarity::Auto => {
-                let (fg, n) = border_count(&values, w as usize, h as usize);
-                2 * fg > n
+        Ok(ObjectMask { width: w, height: h, values, bbox: [x0, y0, x1, y1] })
+    }
+
+    /// [`picture_from_bytes`] of this picture, with `threshold` as in [`Picture::object`].
+    pub fn centred(&self, size: u32, polarity: Polarity, threshold: Option<f32>, name: &str) -> Result<Mask> {
+        check_size(size)?;
+        let obj = self.object(polarity, threshold, name)?;
+        let long = obj.bw().max(obj.bh());
+        let side = ((long as f64 / OBJECT_FRACTION).round() as usize).max(long + 1);
+        crop_square(obj, side, size, name)
+    }
+
+    /// [`view_from_bytes`] of this picture: the values as they are (alpha, or luminance over its
+    /// maximum), resized to `size`×`size`.
+    pub fn as_is(&self, size: u32, name: &str) -> Result<Mask> {
+        check_size(size)?;
+        let values = match &self.alpha {
+            Some(a) => a.clone(),
+            None => {
+                let max = self.luminance.iter().fold(0f32, |m, &v| m.max(v));
+                if max <= 0.0 {
+                    return Err(Error::invalid(format!("the mask of {name} is empty: no object found (the image is all black)")));
+                }
+                self.luminance.iter().map(|v| (*v / max).clamp(0.0, 1.0)).collect()
             }
         };
-        if invert {
-            values.iter_mut().for_each(|v| *v = 1.0 - *v);
+        check_not_empty_or_full(&values, name, "")?;
+        let (w, h) = (self.width, self.height);
+        let mask = resize_square(values, w, h, size)?;
+        if (w, h) != (size, size) {
+            check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
         }
+        Ok(mask)
     }
-    check_not_empty_or_full(&values, name, "")?;
-    drop_specks(&mut values, w as usize, h as usize);
-    // bounding box of the object
-    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
-    for (y, row) in values.chunks_exact(w as usize).enumerate() {
-        if let Some(first) = row.iter().position(|&v| v > 0.5) {
-            let last = row.iter().rposition(|&v| v > 0.5).unwrap_or(first);
-            x0 = x0.min(first);
-            x1 = x1.max(last);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
-        }
-    }
-    Ok(ObjectMask { width: w, height: h, values, bbox: [x0, y0, x1, y1] })
 }
 
 /// Step 5 of [`picture_from_bytes`]: a `side`-pixel square centred on the object's bounding box (to
@@ -229,25 +294,7 @@ pub fn load_view(path: &Path, size: u32) -> Result<Mask> {
 /// A mask with no value > 0.5, or with every value > 0.5, is an error.
 pub fn view_from_bytes(bytes: &[u8], size: u32, name: &str) -> Result<Mask> {
     check_size(size)?;
-    let img = decode(bytes, name)?;
-    let (w, h) = (img.width(), img.height());
-    let (mut values, alpha) = luminance_alpha(&img);
-    drop(img);
-    if let Some(a) = alpha.filter(|a| a.iter().any(|&v| v < 0.5)) {
-        values = a;
-    } else {
-        let max = values.iter().fold(0f32, |m, &v| m.max(v));
-        if max <= 0.0 {
-            return Err(Error::invalid(format!("the mask of {name} is empty: no object found (the image is all black)")));
-        }
-        values.iter_mut().for_each(|v| *v = (*v / max).clamp(0.0, 1.0));
-    }
-    check_not_empty_or_full(&values, name, "")?;
-    let mask = resize_square(values, w, h, size)?;
-    if (w, h) != (size, size) {
-        check_not_empty_or_full(&mask.values, name, &format!(" after resizing to {size}×{size}"))?;
-    }
-    Ok(mask)
+    Picture::decode(bytes, name)?.as_is(size, name)
 }
 
 /// Reads a views CSV with the header `file,distance,elevation,azimuth` (any order, case-insensitive,
@@ -558,7 +605,7 @@ fn drop_specks(values: &mut [f32], w: usize, h: usize) {
 }
 
 /// Refuses an empty or a full mask; the messages name the setting `invert` ([`Polarity::Inverted`]).
-fn check_not_empty_or_full(values: &[f32], name: &str, when: &str) -> Result<()> {
+pub(crate) fn check_not_empty_or_full(values: &[f32], name: &str, when: &str) -> Result<()> {
     if !values.iter().any(|&v| v > 0.5) {
         return Err(Error::mentioning(
             format!("the mask of {name} is empty{when}: no object found (no pixel is foreground; check the polarity ("),
@@ -580,6 +627,12 @@ fn check_not_empty_or_full(values: &[f32], name: &str, when: &str) -> Result<()>
 }
 
 /// Resizes a w×h mask to size×size (triangle filter) unless it is that size already; clamps to [0, 1].
+/// A square mask resized to `size`×`size` (triangle filter; unchanged at its own size).
+pub fn resize_mask(m: &Mask, size: u32) -> Result<Mask> {
+    check_size(size)?;
+    resize_square(m.values.clone(), m.width, m.height, size)
+}
+
 fn resize_square(values: Vec<f32>, w: u32, h: u32, size: u32) -> Result<Mask> {
     if (w, h) == (size, size) {
         return Ok(Mask { width: size, height: size, values });

@@ -4,9 +4,11 @@ use super::args::{FitArgs, parse_sheet, parse_view};
 use super::backend::Backend;
 use softras::camera::Projection;
 use softras::fit::{self, FitParams, FitTarget};
-use softras::target::{self, Polarity};
+use softras::target::{self, Picture};
+use softras::views::{self, Placement, Source, View};
 use softras::{Camera, DEFAULT_TARGET, Error, Mesh, Result};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How reports and messages name the embedded target.
 pub const DEFAULT_TARGET_NAME: &str = "<embedded default target: assets/default_target.png>";
@@ -52,7 +54,6 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     if a.image.is_some() && has_views {
         return Err(Error::invalid("give either IMAGE (one picture, fitted from the front) or --view/--views, not both"));
     }
-    let polarity = if a.invert { Polarity::Inverted } else { Polarity::Auto };
     let projection = a.projection.get()?;
     let mut specs: Vec<(PathBuf, f64, f64, f64, Projection)> = Vec::new();
     for v in &a.views {
@@ -64,8 +65,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection)));
         }
     }
-    let mut masks = Vec::new();
-    let mut cams = Vec::new();
+    let (masks, cams): (Vec<f32>, Vec<Camera>);
     let mut infos = Vec::new();
     if !a.sheets.is_empty() {
         if a.projection.ortho_width.is_some() {
@@ -77,25 +77,21 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let mut views = Vec::new();
         for s in &a.sheets {
             let (name, file, elevation, azimuth) = parse_sheet(s)?;
-            let bytes = softras::files::read_capped(&file)?;
-            let object = target::object_mask(&bytes, polarity, &file.display().to_string())?;
+            let mut v = View::from_file(&file, Placement::Sheet { elevation, azimuth })?;
+            (v.name, v.invert) = (name, a.invert);
             infos.push(ViewInfo { file: file.display().to_string(), distance: a.distance, elevation, azimuth });
-            views.push(softras::sheets::SheetView { name, elevation, azimuth, object });
+            views.push(v);
         }
-        let layout = softras::sheets::layout(views, size)?;
-        for w in &layout.warnings {
+        let built = views::build(&views, size, params)?;
+        for w in &built.warnings {
             eprintln!("warning: {w}");
         }
-        let [x, y, z] = layout.extents.map(|e| if e.is_finite() { format!("{e:.3}") } else { "?".into() });
+        let [x, y, z] = built.extents.unwrap_or([f64::NAN; 3]).map(|e| if e.is_finite() { format!("{e:.3}") } else { "?".into() });
         eprintln!(
             "sheet: the object's width × height × depth is {x} × {y} × {z} (largest 1), each view {} world units wide",
             softras::sheets::SHEET_WIDTH
         );
-        let ortho = Projection::Orthographic { width: softras::sheets::SHEET_WIDTH };
-        for (m, i) in layout.masks.iter().zip(&infos) {
-            masks.extend_from_slice(&m.values);
-            cams.push(Camera::new(a.distance, i.elevation, i.azimuth, a.view_angle)?.with_projection(ortho)?);
-        }
+        (masks, cams) = (built.target.masks, built.target.cameras);
     } else if let Some(tm) = &a.target_mesh {
         let mesh = Mesh::load_obj(tm)?;
         let size = a.size.unwrap_or(64);
@@ -128,13 +124,20 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         let size = a.size.unwrap_or(128);
         params.size = size;
         check_fit_memory(1, size, a.backend)?;
-        let (mask, name) = match &a.image {
-            Some(p) => (target::load_picture(p, size, polarity)?, p.display().to_string()),
-            None => (target::picture_from_bytes(DEFAULT_TARGET, size, polarity, DEFAULT_TARGET_NAME)?, DEFAULT_TARGET_NAME.to_string()),
+        let camera = Camera::new(a.distance, 0.0, 0.0, a.view_angle)?.with_projection(projection)?;
+        let mut view = match &a.image {
+            Some(p) => View::from_file(p, Placement::Centred(camera))?,
+            None => View::new(
+                DEFAULT_TARGET_NAME,
+                None,
+                Source::Picture(Arc::new(Picture::decode(DEFAULT_TARGET, DEFAULT_TARGET_NAME)?)),
+                Placement::Centred(camera),
+            ),
         };
-        masks.extend_from_slice(&mask.values);
-        cams.push(Camera::new(a.distance, 0.0, 0.0, a.view_angle)?.with_projection(projection)?);
-        infos.push(ViewInfo { file: name, distance: a.distance, elevation: 0.0, azimuth: 0.0 });
+        view.invert = a.invert;
+        let built = views::build(std::slice::from_ref(&view), size, params)?;
+        (masks, cams) = (built.target.masks, built.target.cameras);
+        infos.push(ViewInfo { file: view.shown(), distance: a.distance, elevation: 0.0, azimuth: 0.0 });
     } else {
         let size = match a.size {
             Some(s) => s,
@@ -145,12 +148,14 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         };
         params.size = size;
         check_fit_memory(specs.len(), size, a.backend)?;
+        let mut views = Vec::new();
         for (file, d, el, az, p) in &specs {
-            let m = target::load_view(file, size)?;
-            masks.extend_from_slice(&m.values);
-            cams.push(Camera::new(*d, *el, *az, a.view_angle)?.with_projection(*p)?);
+            let camera = Camera::new(*d, *el, *az, a.view_angle)?.with_projection(*p)?;
+            views.push(View::from_file(file, Placement::Camera(camera))?);
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
+        let built = views::build(&views, size, params)?;
+        (masks, cams) = (built.target.masks, built.target.cameras);
     }
     *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
