@@ -8,7 +8,7 @@ use crate::fit::gpu::{GpuFitter, HISTORY, PendingReadback, Snapshot};
 use crate::fit::{Check, Driver, FitParams, FitTarget, Fitter, Live, StepStats};
 use crate::gpu::GpuContext;
 use crate::mesh::Mesh;
-use crate::target::{self, Polarity};
+use crate::views::{self, Placement, View};
 use glam::Vec3;
 use std::path::Path;
 use std::sync::Arc;
@@ -187,8 +187,12 @@ pub struct Session {
     /// The user's own template (`--template`), kept for every restart; None: each target's default start.
     custom_template: Option<Mesh>,
     pub target: FitTarget,
-    /// Where the picture came from (None: the embedded default), to reload it at another size.
-    source: Option<(Vec<u8>, String)>,
+    /// The views the target is made of ([`views::build`]), as the user edits them.
+    views: Vec<View>,
+    /// Warnings of the last build (a sheet's views disagreeing on an extent).
+    pub view_warnings: Vec<String>,
+    /// The depth weight as the user gave it (None: by the number of views), for a new number of views.
+    depth_setting: Option<f64>,
     worker: Worker,
     /// When the fit thread was last asked to keep a roll-back point.
     snapshot_at: Option<Instant>,
@@ -211,8 +215,28 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session on `target` with `params` (an icosphere template of `params.template_level`).
+    /// A session on `target` with `params` (an icosphere template of `params.template_level`); its
+    /// views are the target's masks as they are, with their cameras.
     pub fn new(ctx: Arc<GpuContext>, params: FitParams, target: FitTarget, template: Option<Mesh>) -> Result<Session> {
+        let views = views::from_target(&target);
+        Session::start(ctx, params, views, target, Vec::new(), template)
+    }
+
+    /// A session on the target made of `views` at `params.size` ([`views::build`]).
+    pub fn with_views(ctx: Arc<GpuContext>, params: FitParams, views: Vec<View>, template: Option<Mesh>) -> Result<Session> {
+        let built = views::build(&views, params.size, &params)?;
+        Session::start(ctx, params, views, built.target, built.warnings, template)
+    }
+
+    fn start(
+        ctx: Arc<GpuContext>,
+        params: FitParams,
+        views: Vec<View>,
+        target: FitTarget,
+        view_warnings: Vec<String>,
+        template: Option<Mesh>,
+    ) -> Result<Session> {
+        let depth_setting = params.lambda_depth;
         let params = params.for_views(target.cameras.len());
         params.validate()?;
         let custom_template = template.clone();
@@ -235,7 +259,9 @@ impl Session {
             template,
             custom_template,
             target,
-            source: None,
+            views,
+            view_warnings,
+            depth_setting,
             worker: Worker::start(fitter)?,
             snapshot_at: None,
             held_back: false,
@@ -383,9 +409,11 @@ impl Session {
         Ok(())
     }
 
-    /// Back to the template, same target and settings.
+    /// Back to the start (the user's template, or the target's default start), same target and settings.
     pub fn reset(&mut self) -> Result<()> {
-        let fitter = GpuFitter::new(self.ctx.clone(), &self.template, &self.target, &self.params)?;
+        let template = self.start_template(&self.params, &self.target)?;
+        let fitter = GpuFitter::new(self.ctx.clone(), &template, &self.target, &self.params)?;
+        self.template = template;
         self.restart_on(fitter)
     }
 
@@ -403,13 +431,9 @@ impl Session {
             ..self.params.clone()
         };
         params.validate()?;
-        let target = match &self.source {
-            _ if r.size == self.target.size => self.target.clone(),
-            Some((bytes, name)) => single_target(&target::picture_from_bytes(bytes, r.size, Polarity::Auto, name)?, &params)?,
-            None if self.target.cameras.len() == 1 => {
-                single_target(&target::picture_from_bytes(crate::DEFAULT_TARGET, r.size, Polarity::Auto, "default target")?, &params)?
-            }
-            None => return Err(Error::invalid("image size changes are only supported for single pictures")),
+        let target = match r.size == self.target.size {
+            true => self.target.clone(),
+            false => views::build(&self.views, r.size, &params)?.target,
         };
         let template = self.start_template(&params, &target)?;
         let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &params)?;
@@ -421,31 +445,93 @@ impl Session {
         Ok(())
     }
 
-    /// Loads a picture (drag and drop, Open…) and restarts on it; on error the current fit goes on and
-    /// the message is kept in `error`.
+    /// Loads a picture (drag and drop, Open…) and restarts on it, seen from the front; on error the
+    /// current fit goes on and the message is kept in `error`.
     pub fn load_picture(&mut self, path: &Path) -> bool {
-        let result = (|| -> Result<(FitTarget, Vec<u8>, String)> {
-            let bytes = crate::files::read_capped(path)?;
-            let name = path.display().to_string();
-            let mask = target::picture_from_bytes(&bytes, self.params.size, Polarity::Auto, &name)?;
-            Ok((single_target(&mask, &self.params)?, bytes, name))
-        })()
-        .and_then(|(target, bytes, name)| {
-            let template = self.start_template(&self.params, &target)?;
-            let fitter = GpuFitter::new(self.ctx.clone(), &template, &target, &self.params)?;
-            Ok((target, template, fitter, bytes, name))
-        });
-        match result {
-            Ok((target, template, fitter, bytes, name)) => {
-                (self.target, self.source, self.template) = (target, Some((bytes, name)), template);
-                self.error = self.restart_on(fitter).err().map(|e| e.to_string());
-                self.error.is_none()
-            }
-            Err(e) => {
-                self.error = Some(e.to_string());
-                false
-            }
+        let result = Camera::new(self.params.distance, 0.0, 0.0, self.params.view_angle)
+            .and_then(|c| View::from_file(path, Placement::Centred(c)))
+            .and_then(|v| self.replace_views(vec![v]));
+        self.error = result.err().map(|e| e.to_string());
+        self.error.is_none()
+    }
+
+    /// The target's views.
+    pub fn views(&self) -> &[View] {
+        &self.views
+    }
+
+    /// These settings for `n` views: the depth weight as the user gave it, by the number of views.
+    fn params_for(&self, n: usize) -> FitParams {
+        FitParams { lambda_depth: self.depth_setting, ..self.params.clone() }.for_views(n)
+    }
+
+    /// New views, and a fit on them that starts from `start` (None: the target's default start).
+    fn restart_on_views(&mut self, views: Vec<View>, start: Option<Mesh>) -> Result<()> {
+        let params = self.params_for(views.len());
+        let built = views::build(&views, params.size, &params)?;
+        let template = match start {
+            Some(m) => crate::fit::prepare_template(m)?.0,
+            None => self.start_template(&params, &built.target)?,
+        };
+        let fitter = GpuFitter::new(self.ctx.clone(), &template, &built.target, &params)?;
+        let prior_changed = params.has_depth_prior(views.len()) != self.params.has_depth_prior(self.views.len());
+        if prior_changed {
+            self.driver.live.lambda_depth = params.lambda_depth.unwrap_or(0.0);
         }
+        (self.params, self.target, self.template, self.views) = (params, built.target, template, views);
+        self.view_warnings = built.warnings;
+        self.restart_on(fitter)
+    }
+
+    /// Replaces the views (a new picture, a views CSV) and starts over from the target's default start.
+    /// On error nothing changes.
+    pub fn replace_views(&mut self, views: Vec<View>) -> Result<()> {
+        self.restart_on_views(views, None)
+    }
+
+    /// Edits the views (add, remove, angles, weight, invert, threshold) and **continues the fit from the
+    /// current mesh** on the new target (the optimizer's state and the step count start over). On error
+    /// nothing changes.
+    pub fn edit_views(&mut self, edit: impl FnOnce(&mut Vec<View>) -> Result<()>) -> Result<()> {
+        let mut views = self.views.clone();
+        edit(&mut views)?;
+        let current = Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() };
+        self.restart_on_views(views, Some(current))
+    }
+
+    /// Adds a picture as a view from (elevation, azimuth), labelled `label` (else by its file name), and
+    /// continues the fit ([`views::add_picture`]: a sheet view, or a camera view beside camera views).
+    pub fn add_picture(&mut self, path: &Path, label: Option<&str>, elevation: f64, azimuth: f64) -> Result<()> {
+        let mut view = View::from_file(path, Placement::Sheet { elevation, azimuth })?;
+        if let Some(l) = label {
+            view.name = l.to_string();
+        }
+        self.edit_views(|views| views::add_picture(views, view, elevation, azimuth))
+    }
+
+    /// Saves the views as a views CSV with their processed masks beside it ([`views::save_csv`]): `fit
+    /// --views CSV` then fits the same target. Returns the mask files written.
+    pub fn save_views(&self, csv: &Path) -> Result<Vec<std::path::PathBuf>> {
+        let weights: Vec<f32> = self.views.iter().map(|v| v.weight).collect();
+        let inputs: Vec<std::path::PathBuf> = self.views.iter().filter_map(|v| v.file.clone()).collect();
+        views::save_csv(csv, &self.target, &weights, &inputs)
+    }
+
+    /// Opens a views CSV (`fit --views`'s format) and starts over on it, at the size of its first
+    /// picture when that is square (as `fit --views`), else at the current size.
+    pub fn open_views(&mut self, csv: &Path) -> Result<()> {
+        let views = views::load_csv(csv, &self.params, crate::camera::Projection::Perspective)?;
+        let size = match views.first().map(|v| &v.source) {
+            Some(views::Source::Picture(p)) if p.width == p.height => p.width,
+            _ => self.params.size,
+        };
+        let old = self.params.size;
+        self.params.size = size;
+        let r = self.replace_views(views);
+        if r.is_err() {
+            self.params.size = old;
+        }
+        r
     }
 
     /// Writes the current mesh atomically: PLY when the name ends in `.ply`, OBJ (with normals) otherwise.
@@ -483,7 +569,7 @@ impl Session {
 }
 
 /// A one-picture target seen from the front at the parameters' distance and view angle.
-pub fn single_target(mask: &target::Mask, params: &FitParams) -> Result<FitTarget> {
+pub fn single_target(mask: &crate::target::Mask, params: &FitParams) -> Result<FitTarget> {
     Ok(FitTarget {
         size: mask.width,
         cameras: vec![Camera::new(params.distance, 0.0, 0.0, params.view_angle)?],

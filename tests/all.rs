@@ -38,6 +38,8 @@ mod shapes;
 mod sheets;
 #[path = "all/target.rs"]
 mod target;
-#[cfg(feature = "gui")]
 #[path = "all/viewer.rs"]
 mod viewer;
+#[cfg(feature = "gui")]
+#[path = "all/views.rs"]
+mod views;

@@ -74,7 +74,7 @@ pub fn run(a: FitArgs) -> Result<()> {
     let mut params = a.params();
     // validate everything we can before touching files or the GPU
     params.validate()?;
-    let (target, infos) = load_targets(&a, &mut params)?;
+    let (target, infos, _) = load_targets(&a, &mut params)?;
     params.validate()?;
     let template = template(&a, &params, &target)?;
     let mut fitter = a.backend.fitter(&template, &target, &params)?;

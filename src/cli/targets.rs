@@ -49,7 +49,8 @@ pub fn check_fit_memory(views: usize, size: u32, backend: Backend) -> Result<()>
 }
 
 /// Loads the targets (before any GPU work) and fixes the image size.
-pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, Vec<ViewInfo>)> {
+/// Also returns the views the target is made of (the viewer edits them).
+pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, Vec<ViewInfo>, Vec<View>)> {
     let has_views = !a.views.is_empty() || a.views_csv.is_some();
     if a.image.is_some() && has_views {
         return Err(Error::invalid("give either IMAGE (one picture, fitted from the front) or --view/--views, not both"));
@@ -65,7 +66,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection)));
         }
     }
-    let (masks, cams): (Vec<f32>, Vec<Camera>);
+    let (masks, cams, list): (Vec<f32>, Vec<Camera>, Vec<View>);
     let mut infos = Vec::new();
     if !a.sheets.is_empty() {
         if a.projection.ortho_width.is_some() {
@@ -91,7 +92,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             "sheet: the object's width × height × depth is {x} × {y} × {z} (largest 1), each view {} world units wide",
             softras::sheets::SHEET_WIDTH
         );
-        (masks, cams) = (built.target.masks, built.target.cameras);
+        (masks, cams, list) = (built.target.masks, built.target.cameras, views);
     } else if let Some(tm) = &a.target_mesh {
         let mesh = Mesh::load_obj(tm)?;
         let size = a.size.unwrap_or(64);
@@ -119,6 +120,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         for c in &rendered.cameras {
             infos.push(ViewInfo { file: name.clone(), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
         }
+        list = views::from_target(&rendered);
         (masks, cams) = (rendered.masks, rendered.cameras);
     } else if specs.is_empty() {
         let size = a.size.unwrap_or(128);
@@ -136,8 +138,8 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         };
         view.invert = a.invert;
         let built = views::build(std::slice::from_ref(&view), size, params)?;
-        (masks, cams) = (built.target.masks, built.target.cameras);
         infos.push(ViewInfo { file: view.shown(), distance: a.distance, elevation: 0.0, azimuth: 0.0 });
+        (masks, cams, list) = (built.target.masks, built.target.cameras, vec![view]);
     } else {
         let size = match a.size {
             Some(s) => s,
@@ -155,11 +157,11 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
         let built = views::build(&views, size, params)?;
-        (masks, cams) = (built.target.masks, built.target.cameras);
+        (masks, cams, list) = (built.target.masks, built.target.cameras, views);
     }
     *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
-    Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
+    Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos, list))
 }
 
 /// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.

@@ -39,7 +39,7 @@ pub fn run(a: ViewArgs) -> softras::Result<()> {
     check_files(&a.fit, false, &[("--screenshot", a.screenshot.as_deref())])?;
     let mut params = a.fit.params();
     params.validate()?;
-    let (target, _) = load_targets(&a.fit, &mut params)?;
+    let (target, _, views) = load_targets(&a.fit, &mut params)?;
     params.validate()?;
     // a user's --template is kept for every restart; otherwise each target gets its default start
     let template = match &a.fit.template {
@@ -47,7 +47,7 @@ pub fn run(a: ViewArgs) -> softras::Result<()> {
         None => None,
     };
     let ctx = softras::gpu::GpuContext::shared()?;
-    let mut session = softras::session::Session::new(ctx, params, target, template)?;
+    let mut session = softras::session::Session::with_views(ctx, params, views, template)?;
     session.playing = !a.paused;
     if let Some(n) = a.steps_per_frame {
         (session.steps_per_frame, session.auto_steps) = (n, false);

@@ -11,12 +11,15 @@ mod plot;
 mod scene;
 mod state;
 mod strip;
+mod views;
 
 use crate::session::Session;
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 pub use state::ViewerOptions;
-use state::{FileRequest, Fit, Layout, Options, PanelSet, SceneArea, SelectedView, SingleStep, Timing, ViewerSet, Wireframe};
+use state::{
+    AddAs, FileRequest, Fit, Layout, Options, PanelSet, SceneArea, SelectedView, SingleStep, Timing, ViewerSet, ViewsArea, Wireframe,
+};
 
 /// Whether a display is there to open a window on.
 pub fn display_available() -> bool {
@@ -76,12 +79,14 @@ pub fn plugin(app: &mut App) {
         .init_resource::<Wireframe>()
         .init_resource::<SelectedView>()
         .init_resource::<FileRequest>()
+        .init_resource::<AddAs>()
+        .init_resource::<ViewsArea>()
         .init_resource::<SceneArea>()
         .init_resource::<Layout>()
         .configure_sets(Update, (ViewerSet::Input, ViewerSet::Fit, ViewerSet::Scene).chain())
-        .configure_sets(EguiPrimaryContextPass, (Begin, Controls, Plot, Strip, Images, End).chain())
+        .configure_sets(EguiPrimaryContextPass, (Begin, Controls, Views, Plot, Strip, Images, End).chain())
         .add_systems(Update, fit_step.in_set(ViewerSet::Fit))
-        .add_plugins((scene::plugin, frusta::plugin, panels::plugin, strip::plugin, plot::plugin, files::plugin));
+        .add_plugins((scene::plugin, frusta::plugin, panels::plugin, strip::plugin, plot::plugin, files::plugin, views::plugin));
 }
 
 /// Takes the results that came back and queues this frame's steps, without waiting for the device

@@ -46,6 +46,8 @@ pub enum PanelSet {
     Begin,
     /// The controls on the left, with room for the plot under them.
     Controls,
+    /// The views editor on the right.
+    Views,
     Plot,
     /// The strip of every view's difference, at the bottom (multi-view fits).
     Strip,
@@ -70,9 +72,35 @@ pub struct SelectedView(pub usize);
 /// A file dialog asked for by a button or a shortcut, opened by the files plugin.
 #[derive(Resource, Default)]
 pub struct FileRequest {
+    /// A picture to fit instead of the target.
     pub open: bool,
     pub save: bool,
+    /// A picture to add as a view ([`AddAs`]).
+    pub add_view: bool,
+    /// The views as a CSV with their masks.
+    pub save_views: bool,
+    pub open_views: bool,
 }
+
+/// How the Views panel adds the next picture (a button's dialog, or a picture dropped on the panel).
+#[derive(Resource, Clone, Debug)]
+pub struct AddAs {
+    /// A sheet preset's name (front, side, top, …) or "custom".
+    pub name: String,
+    pub elevation: f64,
+    pub azimuth: f64,
+}
+
+impl Default for AddAs {
+    fn default() -> Self {
+        AddAs { name: "right".into(), elevation: 0.0, azimuth: 90.0 }
+    }
+}
+
+/// Where the Views panel is this frame (egui points): a picture dropped there is added as a view,
+/// anywhere else it replaces the target.
+#[derive(Resource, Default)]
+pub struct ViewsArea(pub Option<egui::Rect>);
 
 /// What the panels leave of the window for the 3D view (egui points), and whether the pointer may
 /// steer the orbit camera (it is over that area and not dragging a widget).

@@ -3,7 +3,7 @@ use softras::sheets::{SHEET_WIDTH, SheetView, layout, preset};
 use softras::target::{Polarity, object_mask};
 
 /// A white picture w×h with a black bw×bh rectangle at (x0, y0), as PNG bytes.
-fn rect_png(w: u32, h: u32, x0: u32, y0: u32, bw: u32, bh: u32) -> Vec<u8> {
+pub fn rect_png(w: u32, h: u32, x0: u32, y0: u32, bw: u32, bh: u32) -> Vec<u8> {
     let img = image::GrayImage::from_fn(w, h, |x, y| {
         let inside = (x0..x0 + bw).contains(&x) && (y0..y0 + bh).contains(&y);
         image::Luma([if inside { 0 } else { 255 }])
