@@ -489,5 +489,6 @@ pub fn single_target(mask: &target::Mask, params: &FitParams) -> Result<FitTarge
         cameras: vec![Camera::new(params.distance, 0.0, 0.0, params.view_angle)?],
         masks: mask.values.clone(),
         names: vec!["picture".into()],
+        weights: vec![1.0],
     })
 }

@@ -41,3 +41,5 @@ mod target;
 #[cfg(feature = "gui")]
 #[path = "all/viewer.rs"]
 mod viewer;
+#[path = "all/weights.rs"]
+mod weights;

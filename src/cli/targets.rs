@@ -54,19 +54,22 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     }
     let polarity = if a.invert { Polarity::Inverted } else { Polarity::Auto };
     let projection = a.projection.get()?;
-    let mut specs: Vec<(PathBuf, f64, f64, f64, Projection)> = Vec::new();
+    // file, distance, elevation, azimuth, projection, loss weight (1 for --view)
+    let mut specs: Vec<(PathBuf, f64, f64, f64, Projection, f32)> = Vec::new();
     for v in &a.views {
         let (file, el, az) = parse_view(v)?;
-        specs.push((file, a.distance, el, az, projection));
+        specs.push((file, a.distance, el, az, projection, 1.0));
     }
     if let Some(csv) = &a.views_csv {
         for v in target::load_views_csv(csv)? {
-            specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection)));
+            specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection), v.weight as f32));
         }
     }
     let mut masks = Vec::new();
     let mut cams = Vec::new();
     let mut infos = Vec::new();
+    // the views' loss weights: all 1 unless the views CSV gives them
+    let mut weights = None;
     if !a.sheets.is_empty() {
         if a.projection.ortho_width.is_some() {
             return Err(Error::invalid("--sheet views are orthographic at the sheet's own scale: drop --ortho-width"));
@@ -145,16 +148,18 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         };
         params.size = size;
         check_fit_memory(specs.len(), size, a.backend)?;
-        for (file, d, el, az, p) in &specs {
+        for (file, d, el, az, p, _) in &specs {
             let m = target::load_view(file, size)?;
             masks.extend_from_slice(&m.values);
             cams.push(Camera::new(*d, *el, *az, a.view_angle)?.with_projection(*p)?);
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
+        weights = Some(specs.iter().map(|s| s.5).collect());
     }
     *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
-    Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos))
+    let weights = weights.unwrap_or_else(|| vec![1.0; cams.len()]);
+    Ok((FitTarget { size: params.size, cameras: cams, masks, names, weights }, infos))
 }
 
 /// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.
