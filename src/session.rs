@@ -512,9 +512,8 @@ impl Session {
     /// Saves the views as a views CSV with their processed masks beside it ([`views::save_csv`]): `fit
     /// --views CSV` then fits the same target. Returns the mask files written.
     pub fn save_views(&self, csv: &Path) -> Result<Vec<std::path::PathBuf>> {
-        let weights: Vec<f32> = self.views.iter().map(|v| v.weight).collect();
         let inputs: Vec<std::path::PathBuf> = self.views.iter().filter_map(|v| v.file.clone()).collect();
-        views::save_csv(csv, &self.target, &weights, &inputs)
+        views::save_csv(csv, &self.target, &inputs)
     }
 
     /// Opens a views CSV (`fit --views`'s format) and starts over on it, at the size of its first
@@ -575,5 +574,6 @@ pub fn single_target(mask: &crate::target::Mask, params: &FitParams) -> Result<F
         cameras: vec![Camera::new(params.distance, 0.0, 0.0, params.view_angle)?],
         masks: mask.values.clone(),
         names: vec!["picture".into()],
+        weights: vec![1.0],
     })
 }

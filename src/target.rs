@@ -46,6 +46,8 @@ pub struct ViewSpec {
     pub azimuth: f64,
     /// The row's own projection (columns `projection` and `width`); None: the command's.
     pub projection: Option<crate::camera::Projection>,
+    /// The view's weight in the silhouette loss (column `weight`; 1 when absent or empty).
+    pub weight: f64,
 }
 
 /// The fraction of the square that the object's longer side fills after [`picture_from_bytes`].
@@ -304,6 +306,10 @@ pub fn view_from_bytes(bytes: &[u8], size: u32, name: &str) -> Result<Mask> {
 /// Optional columns `projection` (`perspective` or `orthographic`, case-insensitive) and `width` (world
 /// units across the image, for orthographic rows, which need it): a row whose projection cell is empty
 /// or absent takes the command's projection (`ViewSpec::projection` None).
+///
+/// Optional column `weight`: the view's weight in the silhouette loss, 1 − Σ w IoU / Σ w (an empty cell
+/// or no column: 1). A weight must be a finite number ≥ 0 (at most f32's largest), and not every row's
+/// weight may be 0.
 pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
     let shown = path.display();
     let csv_err = |e: csv::Error| -> Error {
@@ -329,12 +335,14 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
     };
     let (cf, cd, ce, ca) = (col("file")?, col("distance")?, col("elevation")?, col("azimuth")?);
     let optional = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (cp, cw) = (optional("projection"), optional("width"));
+    let (cp, cw, cweight) = (optional("projection"), optional("width"), optional("weight"));
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let mut views = Vec::new();
+    // the 1-based data row of each view, for messages
+    let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
         let record = record.map_err(csv_err)?;
@@ -393,6 +401,20 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
                 )));
             }
         };
+        let weight = match cweight {
+            Some(c) if record.get(c).is_some_and(|s| !s.is_empty()) => number(c, "weight")?,
+            _ => 1.0,
+        };
+        if weight < 0.0 {
+            return Err(Error::invalid(format!("views CSV {shown}: row {row}: weight must be ≥ 0, got {}", crate::error::num(weight))));
+        }
+        if weight > f32::MAX as f64 {
+            return Err(Error::invalid(format!(
+                "views CSV {shown}: row {row}: weight {} is too large (at most {:e})",
+                crate::error::num(weight),
+                f32::MAX
+            )));
+        }
         let full = dir.join(file);
         match std::fs::metadata(&full) {
             Ok(m) if m.is_file() => {}
@@ -403,10 +425,20 @@ pub fn load_views_csv(path: &Path) -> Result<Vec<ViewSpec>> {
                 return Err(Error::invalid(format!("views CSV {shown}: row {row}: {file} does not exist (looked for {})", full.display())));
             }
         }
-        views.push(ViewSpec { file: full, distance, elevation, azimuth, projection });
+        views.push(ViewSpec { file: full, distance, elevation, azimuth, projection, weight });
+        rows.push(row);
     }
     if views.is_empty() {
         return Err(Error::invalid(format!("views CSV {shown} has no views: add rows under the header file,distance,elevation,azimuth")));
+    }
+    // as f32, what the fit takes: a weight below f32's smallest counts as 0
+    if views.iter().all(|v| v.weight as f32 == 0.0) {
+        let which = match rows.as_slice() {
+            [one] => format!("row {one}'s weight is 0"),
+            [first, .., last] => format!("every row's weight (rows {first} to {last}) is 0"),
+            [] => unreachable!("views is not empty"),
+        };
+        return Err(Error::invalid(format!("views CSV {shown}: {which}: at least one view needs a weight > 0")));
     }
     Ok(views)
 }

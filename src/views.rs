@@ -137,12 +137,6 @@ pub fn build(views: &[View], size: u32, params: &FitParams) -> Result<Built> {
     if views.is_empty() {
         return Err(Error::invalid("a fit needs at least one view"));
     }
-    if let Some(v) = views.iter().find(|v| !(v.weight.is_finite() && v.weight >= 0.0)) {
-        return Err(Error::invalid(format!("view {}: its weight must be finite and ≥ 0, not {}", v.name, v.weight)));
-    }
-    if !views.iter().any(|v| v.weight > 0.0) {
-        return Err(Error::invalid("every view has weight 0: at least one must count"));
-    }
     if let Some(v) = views.iter().find(|v| v.threshold.is_some_and(|t| !(0.0..=1.0).contains(&t))) {
         return Err(Error::invalid(format!("view {}: its threshold must be in [0, 1]", v.name)));
     }
@@ -189,7 +183,8 @@ pub fn build(views: &[View], size: u32, params: &FitParams) -> Result<Built> {
     for m in masks.into_iter().flatten() {
         values.extend_from_slice(&m.values);
     }
-    let target = FitTarget { size, cameras, masks: values, names: views.iter().map(View::shown).collect() };
+    let names = views.iter().map(View::shown).collect();
+    let target = FitTarget { size, cameras, masks: values, names, weights: views.iter().map(|v| v.weight).collect() };
     target.validate()?;
     Ok(Built { target, extents, warnings })
 }
@@ -202,9 +197,10 @@ pub fn from_target(target: &FitTarget) -> Vec<View> {
         .iter()
         .zip(&target.names)
         .zip(target.masks.chunks_exact(npix.max(1)))
-        .map(|((c, name), m)| {
+        .zip(&target.weights)
+        .map(|(((c, name), m), &weight)| {
             let mask = Mask { width: target.size, height: target.size, values: m.to_vec() };
-            View::new(name.clone(), None, Source::Mask(Arc::new(mask)), Placement::Camera(*c))
+            View { weight, ..View::new(name.clone(), None, Source::Mask(Arc::new(mask)), Placement::Camera(*c)) }
         })
         .collect()
 }
@@ -231,9 +227,9 @@ pub fn add_picture(views: &mut Vec<View>, mut view: View, elevation: f64, azimut
 }
 
 /// Saves `target` as a views CSV (the format of `fit --views`) with its processed masks beside it as
-/// 16-bit PNGs named `<csv stem>_NN.png`; `weights` one per view. Every file is written atomically;
+/// 16-bit PNGs named `<csv stem>_NN.png`, with the views' weights. Every file is written atomically;
 /// none may be one of `inputs` (outputs never overwrite inputs). Returns the mask files written.
-pub fn save_csv(csv: &Path, target: &FitTarget, weights: &[f32], inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn save_csv(csv: &Path, target: &FitTarget, inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let dir = csv.parent().map(Path::to_path_buf).unwrap_or_default();
     let stem = csv.file_stem().and_then(|s| s.to_str()).filter(|s| !s.is_empty()).unwrap_or("views");
     let npix = target.size as usize * target.size as usize;
@@ -256,7 +252,7 @@ pub fn save_csv(csv: &Path, target: &FitTarget, weights: &[f32], inputs: &[PathB
             Projection::Orthographic { width } => ("orthographic", format!("{width}")),
         };
         let name = files[k].file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let weight = weights.get(k).copied().unwrap_or(1.0);
+        let weight = target.weights.get(k).copied().unwrap_or(1.0);
         text += &format!("{name},{},{},{},{projection},{width},{weight}\n", c.distance, c.elevation, c.azimuth);
     }
     write_atomic(csv, text.as_bytes())?;
@@ -270,7 +266,9 @@ pub fn load_csv(csv: &Path, params: &FitParams, projection: Projection) -> Resul
     for spec in crate::target::load_views_csv(csv)? {
         let camera = Camera::new(spec.distance, spec.elevation, spec.azimuth, params.view_angle)?
             .with_projection(spec.projection.unwrap_or(projection))?;
-        views.push(View::from_file(&spec.file, Placement::Camera(camera))?);
+        let mut v = View::from_file(&spec.file, Placement::Camera(camera))?;
+        v.weight = spec.weight as f32;
+        views.push(v);
     }
     if views.is_empty() {
         return Err(Error::invalid(format!("views CSV {}: no views", csv.display())));

@@ -40,6 +40,7 @@ mod sheets;
 mod target;
 #[path = "all/viewer.rs"]
 mod viewer;
-#[cfg(feature = "gui")]
 #[path = "all/views.rs"]
 mod views;
+#[path = "all/weights.rs"]
+mod weights;

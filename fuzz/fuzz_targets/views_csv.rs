@@ -20,9 +20,11 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&*PATH, data).expect("write the CSV");
     if let Ok(views) = softras::target::load_views_csv(&PATH) {
         assert!(!views.is_empty());
+        assert!(views.iter().any(|v| v.weight as f32 > 0.0));
         for v in &views {
             assert!(v.distance > 0.0 && v.distance.is_finite() && v.elevation.is_finite() && v.azimuth.is_finite());
             assert!(v.file.is_file());
+            assert!(v.weight.is_finite() && v.weight >= 0.0);
         }
     }
 });

@@ -21,7 +21,7 @@ struct FitUniforms {
     depth_near: f32,   // vertices at z_c <= this get no depth term
     thickness: f32,    // scales the height map (depth.wgsl)
     large_steps: u32,  // 1: the large-steps optimizer (vertex_grad.wgsl leaves ∂L/∂v, no parametrization)
-    _pad1: u32,
+    weight_sum: f32,   // Σ of the per-view loss weights as uploaded (iou_grad.wgsl, record.wgsl)
 }
 
 // topo (fit passes): one u32 array holding, one after another,

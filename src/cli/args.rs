@@ -16,7 +16,8 @@ pub struct FitArgs {
     #[arg(long = "view", value_name = "IMG:ELEV:AZIM", allow_hyphen_values = true)]
     pub views: Vec<String>,
     /// A CSV of views with header file,distance,elevation,azimuth (paths relative to the CSV), and
-    /// optionally projection,width (a row's own projection: perspective, or orthographic with its width).
+    /// optionally projection,width (a row's own projection: perspective, or orthographic with its width)
+    /// and weight (the view's weight in the loss 1 − Σ w·IoU / Σ w: ≥ 0, empty or absent = 1).
     #[arg(long = "views", value_name = "CSV")]
     pub views_csv: Option<PathBuf>,
     /// A picture of a reference sheet, NAME=IMG with NAME front, back, left, right (or side), top or bottom,

@@ -38,6 +38,8 @@ struct ViewReport<'a> {
     /// Only when orthographic: {"kind": "orthographic", "width": W}.
     #[serde(skip_serializing_if = "softras::camera::Projection::is_perspective")]
     projection: softras::camera::Projection,
+    /// The view's weight in the loss (1 unless the views CSV gives one).
+    weight: f32,
     soft_iou: f64,
     hard_iou: f64,
 }
@@ -140,13 +142,14 @@ pub fn run(a: FitArgs) -> Result<()> {
         let views = infos
             .iter()
             .zip(ious.iter().zip(&hard))
-            .zip(&target.cameras)
-            .map(|((i, (&soft_iou, &hard_iou)), cam)| ViewReport {
+            .zip(target.cameras.iter().zip(&target.weights))
+            .map(|((i, (&soft_iou, &hard_iou)), (cam, &weight))| ViewReport {
                 file: &i.file,
                 distance: i.distance,
                 elevation: i.elevation,
                 azimuth: i.azimuth,
                 projection: cam.projection,
+                weight,
                 soft_iou,
                 hard_iou,
             })

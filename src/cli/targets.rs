@@ -56,14 +56,15 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         return Err(Error::invalid("give either IMAGE (one picture, fitted from the front) or --view/--views, not both"));
     }
     let projection = a.projection.get()?;
-    let mut specs: Vec<(PathBuf, f64, f64, f64, Projection)> = Vec::new();
+    // file, distance, elevation, azimuth, projection, loss weight (1 for --view)
+    let mut specs: Vec<(PathBuf, f64, f64, f64, Projection, f32)> = Vec::new();
     for v in &a.views {
         let (file, el, az) = parse_view(v)?;
-        specs.push((file, a.distance, el, az, projection));
+        specs.push((file, a.distance, el, az, projection, 1.0));
     }
     if let Some(csv) = &a.views_csv {
         for v in target::load_views_csv(csv)? {
-            specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection)));
+            specs.push((v.file, v.distance, v.elevation, v.azimuth, v.projection.unwrap_or(projection), v.weight as f32));
         }
     }
     let (masks, cams, list): (Vec<f32>, Vec<Camera>, Vec<View>);
@@ -151,9 +152,11 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         params.size = size;
         check_fit_memory(specs.len(), size, a.backend)?;
         let mut views = Vec::new();
-        for (file, d, el, az, p) in &specs {
+        for (file, d, el, az, p, w) in &specs {
             let camera = Camera::new(*d, *el, *az, a.view_angle)?.with_projection(*p)?;
-            views.push(View::from_file(file, Placement::Camera(camera))?);
+            let mut v = View::from_file(file, Placement::Camera(camera))?;
+            v.weight = *w;
+            views.push(v);
             infos.push(ViewInfo { file: file.display().to_string(), distance: *d, elevation: *el, azimuth: *az });
         }
         let built = views::build(&views, size, params)?;
@@ -161,7 +164,8 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     }
     *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
-    Ok((FitTarget { size: params.size, cameras: cams, masks, names }, infos, list))
+    let weights = list.iter().map(|v| v.weight).collect();
+    Ok((FitTarget { size: params.size, cameras: cams, masks, names, weights }, infos, list))
 }
 
 /// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.

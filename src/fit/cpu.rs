@@ -28,6 +28,8 @@ pub struct CpuFitter {
     topo: Topology,
     cams: Vec<Camera>,
     masks: Vec<f64>,
+    /// One per view, as given (the loss is 1 − Σ w IoU / Σ w).
+    weights: Vec<f64>,
     params: FitParams,
     /// View 0's height map in world units when the fit has a depth prior.
     hmap: Option<(Vec<f32>, u32)>,
@@ -72,6 +74,7 @@ impl CpuFitter {
             topo,
             cams: target.cameras.clone(),
             masks: target.masks.iter().map(|&x| x as f64).collect(),
+            weights: target.weights.iter().map(|&w| w as f64).collect(),
             params,
             hmap,
             backup: state.clone(),
@@ -95,7 +98,7 @@ impl CpuFitter {
         let mesh = Mesh { vertices: verts.iter().map(|v| v.as_vec3()).collect(), faces: self.faces.clone() };
         let s = self.params.raster_at(live.sigma);
         let fwd = raster::forward(&mesh, &self.cams, &s);
-        let (sil_loss, ious, v_sil) = r::multiview_iou(&fwd.sil, &self.masks, s.pixels());
+        let (sil_loss, ious, v_sil) = r::multiview_iou(&fwd.sil, &self.masks, s.pixels(), &self.weights);
         let g_sil = raster::backward(&mesh, &self.cams, &s, &fwd, &v_sil);
         let (lap, g_lap) = r::laplacian_loss(&self.topo, verts);
         let (flat, g_flat) = r::flatten_loss(&self.topo, verts);
@@ -111,7 +114,7 @@ impl CpuFitter {
         let stats = StepStats {
             step: 0,
             loss: sil_loss + live.lambda_lap * lap + live.lambda_flat * flat + depth,
-            soft_iou_mean: 1.0 - sil_loss,
+            soft_iou_mean: r::mean_iou(&ious),
             grad_norm: g.iter().map(|x| x.length_squared()).sum::<f64>().sqrt(),
             lap,
             flat,
@@ -207,7 +210,7 @@ impl Fitter for CpuFitter {
         let mesh = Mesh { vertices: self.current(best).iter().map(|v| v.as_vec3()).collect(), faces: self.faces.clone() };
         let s = self.params.raster_at(sigma);
         let sil = raster::forward(&mesh, &self.cams, &s).sil;
-        let (_, ious, _) = r::multiview_iou(&sil, &self.masks, s.pixels());
+        let (_, ious, _) = r::multiview_iou(&sil, &self.masks, s.pixels(), &self.weights);
         Ok((sil.iter().map(|&x| x as f32).collect(), ious))
     }
 }

@@ -88,6 +88,8 @@ pub struct GpuFitter {
     t_backup: u32,
     /// Camera-space depth of the template centre in view 0 (the depth prior's reference plane).
     depth_z0: f64,
+    /// Sum of the per-view loss weights as uploaded (`FitUniforms::weight_sum`).
+    weight_sum: f32,
     pending: u32,
     ls: Option<LargeSteps>,
 }
@@ -179,6 +181,8 @@ impl GpuFitter {
         let backup = [mk("params_backup"), mk("adam_m_backup"), mk("adam_v_backup")];
         let best = mk("best_params");
         let masks = GpuBuf::from_slice(d, q, "masks", &target.masks);
+        let (scaled_weights, weight_sum) = target.scaled_weights();
+        let weights = GpuBuf::from_slice(d, q, "view_weights", &scaled_weights);
         let iou: GpuBuf<[f32; 2]> = GpuBuf::storage(d, "iou", views);
         let lap: GpuBuf<[f32; 4]> = GpuBuf::storage(d, "lap", n);
         let mut topo_words = topo.nbr_offsets.clone();
@@ -233,7 +237,7 @@ impl GpuFitter {
             params: params_pass(&params_buf)?,
             best_params: params_pass(&best)?,
             iou_reduce: ctx.bind(&IouReduce { fu: u, sil: &rb.sil.buf, masks: &masks.buf, iou: &iou.buf })?,
-            iou_grad: ctx.bind(&IouGrad { fu: u, masks: &masks.buf, iou: &iou.buf, v_sil: &rb.v_sil.buf })?,
+            iou_grad: ctx.bind(&IouGrad { fu: u, masks: &masks.buf, iou: &iou.buf, weights: &weights.buf, v_sil: &rb.v_sil.buf })?,
             laplacian: ctx.bind(&Laplacian { fu: u, verts: &rb.verts.buf, topo: &topo_buf.buf, lap: &lap.buf })?,
             flatten: ctx.bind(&Flatten { fu: u, verts: &rb.verts.buf, edges: &edges_buf.buf, edge_grads: &edge_grads.buf })?,
             vertex_grad: ctx.bind(&VertexGrad {
@@ -258,7 +262,7 @@ impl GpuFitter {
                 adam_m: &adam_m.buf,
                 adam_v: &adam_v.buf,
             })?,
-            record: ctx.bind(&Record { fu: u, iou: &iou.buf, stats: &stats.buf, history: &history.buf })?,
+            record: ctx.bind(&Record { fu: u, iou: &iou.buf, weights: &weights.buf, stats: &stats.buf, history: &history.buf })?,
             depth,
         };
         let ls_part = if large_steps {
@@ -330,6 +334,7 @@ impl GpuFitter {
             t: 1,
             t_backup: 1,
             depth_z0: target.cameras[0].distance,
+            weight_sum,
             pending: 0,
             ls: ls_part,
         };
@@ -363,7 +368,7 @@ impl GpuFitter {
             depth_near: p.near as f32,
             thickness: live.thickness as f32,
             large_steps: self.ls.is_some() as u32,
-            _pad: 0,
+            weight_sum: self.weight_sum,
         };
         self.ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
         self.rb.write_settings(&self.ctx, &p.raster_at(live.sigma));

@@ -236,7 +236,7 @@ pub fn keep_views(total: usize, n: usize) -> Result<Vec<usize>> {
     Ok((0..n).map(|i| ((i * total) as f64 / n as f64).round() as usize).map(|k| k.min(total - 1)).collect())
 }
 
-/// Targets of a fit: one mask per view (views × size × size), with its camera.
+/// Targets of a fit: one mask per view (views × size × size), with its camera and its weight.
 #[derive(Clone, Debug)]
 pub struct FitTarget {
     pub size: u32,
@@ -244,6 +244,10 @@ pub struct FitTarget {
     pub masks: Vec<f32>,
     /// Where each view came from (a file name or a description).
     pub names: Vec<String>,
+    /// One weight per view in the silhouette loss L = 1 − Σ_v w_v IoU_v / Σ_v w_v (finite, ≥ 0, sum > 0;
+    /// all equal: the plain mean). Only the loss and its gradient are weighted; the reported soft IoU
+    /// stays the plain mean over the views.
+    pub weights: Vec<f32>,
 }
 
 /// σ of silhouettes rendered as targets (`fit --target-mesh`, benchmarks): near-hard.
@@ -260,7 +264,7 @@ impl FitTarget {
     ) -> Result<FitTarget> {
         let sil = engine.forward(mesh, &cameras, &RasterSettings::square(size, TARGET_SIGMA))?;
         let masks = sil.iter().map(|v| v.clamp(0.0, 1.0)).collect();
-        Ok(FitTarget { size, names: vec![name.to_string(); cameras.len()], cameras, masks })
+        Ok(FitTarget { size, names: vec![name.to_string(); cameras.len()], weights: vec![1.0; cameras.len()], cameras, masks })
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -271,7 +275,36 @@ impl FitTarget {
         if let Some(x) = self.masks.iter().find(|x| !(x.is_finite() && (0.0..=1.0).contains(*x))) {
             return Err(Error::invalid(format!("target mask values must be in [0, 1], found {x}")));
         }
+        if self.weights.len() != self.cameras.len() {
+            return Err(Error::invalid(format!(
+                "target weights: {} weight(s) for {} view(s), there must be one per view",
+                self.weights.len(),
+                self.cameras.len()
+            )));
+        }
+        if let Some((v, w)) = self.weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
+            return Err(Error::invalid(format!(
+                "target weights: the weight of view {} of {} ({}) must be finite and ≥ 0, got {}",
+                v + 1,
+                self.weights.len(),
+                self.names[v],
+                crate::error::num(*w as f64)
+            )));
+        }
+        if self.weights.iter().all(|&w| w == 0.0) {
+            return Err(Error::invalid("target weights: every view's weight is 0, at least one must be > 0"));
+        }
         Ok(())
+    }
+
+    /// The weights as the GPU takes them: divided by the largest (so in [0, 1], the largest 1, and their
+    /// f32 sum neither overflows nor underflows; the loss does not change) and that sum. All equal
+    /// weights give exactly 1 each and the number of views as the sum.
+    pub fn scaled_weights(&self) -> (Vec<f32>, f32) {
+        let max = self.weights.iter().fold(0.0f64, |m, &w| m.max(w as f64));
+        let scaled: Vec<f32> = self.weights.iter().map(|&w| (w as f64 / max) as f32).collect();
+        let sum = scaled.iter().map(|&w| w as f64).sum::<f64>() as f32;
+        (scaled, sum)
     }
 }
 

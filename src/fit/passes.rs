@@ -32,7 +32,8 @@ pub struct FitUniforms {
     pub thickness: f32,
     /// 1 with the large-steps optimizer.
     pub large_steps: u32,
-    pub _pad: u32,
+    /// Sum of the per-view loss weights as uploaded ([`super::FitTarget::scaled_weights`]).
+    pub weight_sum: f32,
 }
 
 /// Mirrors `CgUniforms` in shaders/cg.wgsl.
@@ -67,8 +68,8 @@ gpu_pass! {
     pub IouReduce = "iou_reduce" uses ["fit", "reduce"] { fu: Uniform, sil: Read, masks: Read, iou: ReadWrite }
 }
 gpu_pass! {
-    /// Per pixel: ∂(1 − mean IoU)/∂S.
-    pub IouGrad = "iou_grad" uses ["fit"] { fu: Uniform, masks: Read, iou: Read, v_sil: ReadWrite }
+    /// Per pixel: ∂(1 − Σ_v w_v IoU_v / Σ_v w_v)/∂S.
+    pub IouGrad = "iou_grad" uses ["fit"] { fu: Uniform, masks: Read, iou: Read, weights: Read, v_sil: ReadWrite }
 }
 gpu_pass! {
     /// The one-view depth prior: its gradient added into `v_verts`, its per-vertex terms.
@@ -113,7 +114,7 @@ gpu_pass! {
 }
 gpu_pass! {
     /// This step's numbers into its history slot.
-    pub Record = "record" uses ["fit", "reduce"] { fu: Uniform, iou: Read, stats: Read, history: ReadWrite }
+    pub Record = "record" uses ["fit", "reduce"] { fu: Uniform, iou: Read, weights: Read, stats: Read, history: ReadWrite }
 }
 
 /// Every fit pass.

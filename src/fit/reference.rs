@@ -138,21 +138,29 @@ pub fn flatten_loss(topo: &Topology, v: &[DVec3]) -> (f64, Vec<DVec3>) {
     (loss, grad)
 }
 
-/// Multi-view soft IoU loss L = 1 − mean_v I_v/U_v (each view on its own) and ∂L/∂S per pixel.
-/// Returns (loss, per-view soft IoU, gradient).
-pub fn multiview_iou(sil: &[f64], masks: &[f64], npix: usize) -> (f64, Vec<f64>, Vec<f64>) {
+/// Multi-view soft IoU loss L = 1 − Σ_v w_v I_v/U_v / Σ_v w_v (each view on its own, weighted; equal
+/// weights: 1 − mean IoU) and ∂L/∂S per pixel, ∂L_v/∂S · w_v / Σ w. `weights` has one entry per view
+/// (finite, ≥ 0, sum > 0: `FitTarget::validate`). Returns (loss, per-view soft IoU, gradient).
+pub fn multiview_iou(sil: &[f64], masks: &[f64], npix: usize, weights: &[f64]) -> (f64, Vec<f64>, Vec<f64>) {
     let views = sil.len() / npix;
+    assert_eq!(weights.len(), views, "one weight per view");
+    let wsum: f64 = weights.iter().sum();
     let mut ious = Vec::with_capacity(views);
     let mut grad = vec![0.0; sil.len()];
-    for v in 0..views {
+    for (v, &w) in weights.iter().enumerate() {
         let r = v * npix..(v + 1) * npix;
         let (l, g) = iou_loss_and_grad(&sil[r.clone()], &masks[r.clone()]);
         ious.push(1.0 - l);
         for (o, x) in grad[r].iter_mut().zip(g) {
-            *o = x / views as f64;
+            *o = x * w / wsum;
         }
     }
-    (1.0 - ious.iter().sum::<f64>() / views as f64, ious, grad)
+    (1.0 - ious.iter().zip(weights).map(|(iou, w)| w * iou).sum::<f64>() / wsum, ious, grad)
+}
+
+/// The plain mean of the views' soft IoU (the reported `soft_iou_mean`, whatever the weights).
+pub fn mean_iou(ious: &[f64]) -> f64 {
+    ious.iter().sum::<f64>() / ious.len() as f64
 }
 
 /// Adam as torch.optim.Adam: m, v moments, bias correction with step t ≥ 1.

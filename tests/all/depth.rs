@@ -159,7 +159,8 @@ fn depth_loss_is_zero_on_the_inflated_surface() {
 fn gpu_depth_pass_matches_cpu_oracle() {
     let cam = Camera::new(2.732, 10.0, -30.0, 15.0).unwrap();
     let size = 48;
-    let target = FitTarget { size, cameras: vec![cam], masks: disc_mask(48, 20.0, 27.0, 15.0), names: vec!["disc".into()] };
+    let target =
+        FitTarget { size, cameras: vec![cam], masks: disc_mask(48, 20.0, 27.0, 15.0), names: vec!["disc".into()], weights: vec![1.0] };
     for lambda in [0.0, 3.0] {
         let p = FitParams { size, sigma: 3e-4, template_level: 2, lambda_depth: Some(lambda), thickness: 0.8, ..FitParams::default() };
         let template = icosphere_template(p.template_level, p.template_radius).unwrap();

@@ -1,7 +1,7 @@
 //! The CPU reference's analytic gradient against central finite differences of its own forward.
 use crate::common::*;
 use glam::DVec3;
-use softras::fit::reference::iou_loss_and_grad;
+use softras::fit::reference::{iou_loss_and_grad, mean_iou, multiview_iou};
 use softras::raster::{RasterSettings, cpu};
 use softras::{Camera, Mesh};
 
@@ -20,6 +20,12 @@ fn check(mesh: &Mesh, cams: &[Camera], s: &RasterSettings) {
         v_sil.extend(iou_loss_and_grad(&fwd.sil[v * n..(v + 1) * n], m).1.iter().map(|g| g / cams.len() as f64));
     }
     let grad = cpu::backward(mesh, cams, s, &fwd, &v_sil);
+    check_fd(mesh, &grad, |m| loss(m, cams, s, &masks));
+}
+
+/// Every component of `grad` that is not tiny against central finite differences of `loss` (relative
+/// error ≤ 1e-3; at least 10 components checked).
+fn check_fd(mesh: &Mesh, grad: &[DVec3], loss: impl Fn(&Mesh) -> f64) {
     let scale = grad.iter().map(|g| g.abs().max_element()).fold(0.0, f64::max);
     assert!(scale > 0.0);
     let h = 1e-6;
@@ -37,7 +43,7 @@ fn check(mesh: &Mesh, cams: &[Camera], s: &RasterSettings) {
             plus.vertices[vi] = (plus.vertices[vi].as_dvec3() + d).as_vec3();
             minus.vertices[vi] = (minus.vertices[vi].as_dvec3() - d).as_vec3();
             let step = (plus.vertices[vi][k] as f64) - (minus.vertices[vi][k] as f64);
-            let fd = (loss(&plus, cams, s, &masks) - loss(&minus, cams, s, &masks)) / step;
+            let fd = (loss(&plus) - loss(&minus)) / step;
             let rel = (g[k] - fd).abs() / fd.abs().max(g[k].abs());
             assert!(rel <= 1e-3, "vertex {vi} axis {k}: analytic {:e}, finite difference {fd:e}, relative error {rel:e}", g[k]);
             checked += 1;
@@ -53,6 +59,37 @@ fn silhouette_gradient_matches_finite_differences() {
     for (mesh, sigma, size) in [(blob(1, 2), 1e-2, 24u32), (blob(1, 3), 1e-3, 32), (random_soup(4, 6, 0.4), 3e-4, 32)] {
         let s = RasterSettings { cull_eps: 1e-30, ..RasterSettings::square(size, sigma) };
         check(&mesh, &cams, &s);
+    }
+}
+
+#[test]
+fn weighted_silhouette_gradient_matches_finite_differences() {
+    // L = 1 − Σ w_v IoU_v / Σ w_v with unequal weights (one of them 0), through the fitter's own
+    // multiview_iou: its ∂L/∂S, back through the rasterizer, against finite differences of its loss
+    let cams = [
+        Camera::new(2.732, 20.0, 30.0, 30.0).unwrap(),
+        Camera::new(2.2, -40.0, -120.0, 25.0).unwrap(),
+        Camera::new(2.5, 60.0, 75.0, 30.0).unwrap(),
+        Camera::new(2.732, 0.0, 180.0, 30.0).unwrap(),
+    ];
+    let weights = [0.3, 2.5, 1.0, 0.0];
+    for (mesh, sigma, size) in [(blob(1, 2), 1e-2, 24u32), (blob(1, 3), 1e-3, 32), (random_soup(4, 6, 0.4), 3e-4, 32)] {
+        let s = RasterSettings { cull_eps: 1e-30, ..RasterSettings::square(size, sigma) };
+        let n = s.pixels();
+        let masks: Vec<f64> = (0..cams.len()).flat_map(|v| disc_mask(size, size, 0.08 * v as f64, -0.05, 0.4)).collect();
+        let weighted = |m: &Mesh| multiview_iou(&cpu::forward(m, &cams, &s).sil, &masks, n, &weights).0;
+        let fwd = cpu::forward(&mesh, &cams, &s);
+        let (l, ious, v_sil) = multiview_iou(&fwd.sil, &masks, n, &weights);
+        // the loss is the weighted one, not the plain mean
+        let want = 1.0 - ious.iter().zip(weights).map(|(i, w)| w * i).sum::<f64>() / weights.iter().sum::<f64>();
+        assert!((l - want).abs() < 1e-15, "{l} vs {want}");
+        assert!((l - (1.0 - mean_iou(&ious))).abs() > 1e-4, "the weights change nothing here: pick other views");
+        let grad = cpu::backward(&mesh, &cams, &s, &fwd, &v_sil);
+        check_fd(&mesh, &grad, weighted);
+        // the weights are relative: × 7 gives the same loss and gradient
+        let (l7, _, v7) = multiview_iou(&fwd.sil, &masks, n, &weights.map(|w| 7.0 * w));
+        assert!((l7 - l).abs() < 1e-14);
+        assert!(v7.iter().zip(&v_sil).all(|(a, b)| (a - b).abs() <= 1e-14 * b.abs()));
     }
 }
 

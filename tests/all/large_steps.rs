@@ -120,7 +120,13 @@ pub fn ellipsoid_target(cams: &[Camera], size: u32) -> FitTarget {
     }
     let s = RasterSettings::square(size, 1e-6);
     let sil = raster_cpu::forward(&e, cams, &s).sil;
-    FitTarget { size, cameras: cams.to_vec(), masks: sil.iter().map(|&x| x as f32).collect(), names: vec!["ellipsoid".into(); cams.len()] }
+    FitTarget {
+        size,
+        cameras: cams.to_vec(),
+        masks: sil.iter().map(|&x| x as f32).collect(),
+        names: vec!["ellipsoid".into(); cams.len()],
+        weights: vec![1.0; cams.len()],
+    }
 }
 
 pub fn ls_params(size: u32) -> FitParams {

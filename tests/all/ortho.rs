@@ -240,7 +240,8 @@ fn depth_prior_with_an_orthographic_camera() {
 fn gpu_depth_pass_matches_cpu_with_an_orthographic_camera() {
     let cam = ortho(2.732, 10.0, -30.0, 1.8);
     let size = 48;
-    let target = FitTarget { size, cameras: vec![cam], masks: disc_mask_f32(48, 20.0, 27.0, 15.0), names: vec!["disc".into()] };
+    let target =
+        FitTarget { size, cameras: vec![cam], masks: disc_mask_f32(48, 20.0, 27.0, 15.0), names: vec!["disc".into()], weights: vec![1.0] };
     let p = FitParams { size, sigma: 3e-4, template_level: 2, lambda_depth: Some(3.0), thickness: 0.8, ..FitParams::default() };
     let template = icosphere_template(p.template_level, p.template_radius).unwrap();
     let live = p.live();
@@ -273,8 +274,13 @@ fn a_fit_from_orthographic_views_reaches_the_silhouettes() {
     }
     let size = 48;
     let sil = cpu::forward(&e, &cams, &RasterSettings::square(size, 1e-6)).sil;
-    let target =
-        FitTarget { size, cameras: cams.clone(), masks: sil.iter().map(|&x| x as f32).collect(), names: vec!["ellipsoid".into(); 3] };
+    let target = FitTarget {
+        size,
+        cameras: cams.clone(),
+        masks: sil.iter().map(|&x| x as f32).collect(),
+        names: vec!["ellipsoid".into(); 3],
+        weights: vec![1.0; 3],
+    };
     let p = FitParams { steps: 200, size, sigma: 3e-4, template_level: 2, ..FitParams::default() };
     let template = icosphere_template(p.template_level, p.template_radius).unwrap();
     let mut f = GpuFitter::new(gpu(), &template, &target, &p).unwrap();

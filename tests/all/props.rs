@@ -107,6 +107,7 @@ proptest! {
             for v in views {
                 prop_assert!(v.distance.is_finite() && v.distance > 0.0 && v.elevation.is_finite() && v.azimuth.is_finite());
                 prop_assert!(v.file.is_file());
+                prop_assert!(v.weight.is_finite() && v.weight >= 0.0);
             }
         }
         let _ = std::fs::remove_dir_all(&d);

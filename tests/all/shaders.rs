@@ -116,7 +116,8 @@ fn rust_mirrors_match_the_wgsl_structs() {
             depth_size,
             depth_near,
             thickness,
-            large_steps
+            large_steps,
+            weight_sum
         }
     );
     check_mirror!(&of("cg"), "CgUniforms", CgUniforms { n, max_iters, lambda, tol2, out_index });

@@ -351,6 +351,39 @@ fn views_csv() {
 }
 
 #[test]
+fn views_csv_weight_column() {
+    let dir = softras_tempdir();
+    std::fs::write(dir.join("b.png"), b"x").unwrap();
+    let csv = dir.join("views.csv");
+    let load = |text: &str| {
+        std::fs::write(&csv, text).unwrap();
+        load_views_csv(&csv)
+    };
+    let weights = |text: &str| load(text).unwrap().iter().map(|v| v.weight).collect::<Vec<_>>();
+    // no column: every weight 1; a column (any case, any place) with empty cells: 1 there
+    assert_eq!(weights("file,distance,elevation,azimuth\nb.png,2,0,0\nb.png,2,0,90\n"), [1.0, 1.0]);
+    assert_eq!(weights("WEIGHT,file,distance,elevation,azimuth\n2.5,b.png,2,0,0\n,b.png,2,0,90\n0,b.png,2,0,180\n"), [2.5, 1.0, 0.0]);
+    // a short row without the weight cell: 1
+    assert_eq!(weights("file,distance,elevation,azimuth,weight\nb.png,2,0,0\nb.png,2,0,0,1e-3\n"), [1.0, 1e-3]);
+    let err = |text: &str| load(text).unwrap_err().to_string();
+    let h = "file,distance,elevation,azimuth,weight\n";
+    let e = err(&format!("{h}b.png,2,0,0,1\nb.png,2,0,0,-1\n"));
+    assert!(e.contains("row 2: weight must be ≥ 0, got -1"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,abc\n"));
+    assert!(e.contains("row 1: weight \"abc\" is not a number"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,inf\n"));
+    assert!(e.contains("row 1: weight \"inf\" is not a finite number"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,1\nb.png,2,0,0,nan\n"));
+    assert!(e.contains("row 2: weight \"nan\" is not a finite number"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,1e39\n"));
+    assert!(e.contains("row 1: weight 1e39 is too large"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,0\n"));
+    assert!(e.contains("row 1's weight is 0: at least one view needs a weight > 0"), "{e}");
+    let e = err(&format!("{h}b.png,2,0,0,0\n\nb.png,2,0,0,-0\nb.png,2,0,0,1e-50\n"));
+    assert!(e.contains("every row's weight (rows 1 to 3) is 0"), "{e}");
+}
+
+#[test]
 fn save_png_and_iou() {
     let dir = softras_tempdir();
     let m = Mask { width: 3, height: 2, values: vec![0.0, 0.25, 0.5, 0.75, 1.0, 0.6] };
