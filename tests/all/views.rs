@@ -91,7 +91,7 @@ fn an_edit_continues_from_the_current_mesh_and_restart_starts_over() {
         Ok(())
     })
     .unwrap();
-    assert_eq!(s.views()[0].weight, 2.0);
+    assert_eq!((s.views()[0].weight, s.target.weights[0]), (2.0, 2.0), "the weight reaches the loss");
     // removing a view; the last one cannot be removed, and a failed edit changes nothing
     s.edit_views(|v| {
         v.remove(1);
@@ -166,7 +166,9 @@ fn threshold_and_invert_change_the_mask() {
 fn views_saved_as_csv_open_to_the_same_target() {
     let d = tempdir();
     let pics = box_pictures(&d);
-    let mut s = Session::with_views(crate::common::gpu(), params(), sheet_views(&pics), None).unwrap();
+    let mut list = sheet_views(&pics);
+    list[1].weight = 0.5;
+    let mut s = Session::with_views(crate::common::gpu(), params(), list, None).unwrap();
     let csv = d.join("saved.csv");
     let files = s.save_views(&csv).unwrap();
     assert_eq!(files.len(), 3);
@@ -176,6 +178,7 @@ fn views_saved_as_csv_open_to_the_same_target() {
     assert_eq!(s.target.cameras, cameras, "orthographic cameras of the sheet's width");
     let worst = s.target.masks.iter().zip(&masks).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(worst < 1e-4, "16-bit masks: {worst}");
+    assert_eq!(s.target.weights, [1.0, 0.5, 1.0]);
     // `fit --views` takes the same file
     let (ok, _, err) = crate::common::softras(&[
         "fit",
