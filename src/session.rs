@@ -200,6 +200,8 @@ pub struct Session {
     held_back: bool,
     /// The last error to show (a bad file, a failed save); the fit goes on.
     pub error: Option<String>,
+    /// The last message that is not an error (a file saved).
+    pub notice: Option<String>,
     /// The mesh as of the last readback (step [`Session::done`] after a batch).
     pub vertices: Vec<Vec3>,
     /// Soft silhouettes (views × size²) of the last forward pass that came back, per-view soft IoU.
@@ -266,6 +268,7 @@ impl Session {
             snapshot_at: None,
             held_back: false,
             error: None,
+            notice: None,
             vertices,
             silhouettes: Vec::new(),
             view_ious: Vec::new(),
@@ -512,8 +515,7 @@ impl Session {
     /// Saves the views as a views CSV with their processed masks beside it ([`views::save_csv`]): `fit
     /// --views CSV` then fits the same target. Returns the mask files written.
     pub fn save_views(&self, csv: &Path) -> Result<Vec<std::path::PathBuf>> {
-        let inputs: Vec<std::path::PathBuf> = self.views.iter().filter_map(|v| v.file.clone()).collect();
-        views::save_csv(csv, &self.target, &inputs)
+        views::save_csv(csv, &self.target, &self.view_files())
     }
 
     /// Opens a views CSV (`fit --views`'s format) and starts over on it, at the size of its first
@@ -533,10 +535,22 @@ impl Session {
         r
     }
 
-    /// Writes the current mesh atomically: PLY when the name ends in `.ply`, OBJ (with normals) otherwise.
+    /// Waits for the steps on their way, then writes the mesh atomically: PLY when the name ends in
+    /// `.ply`, OBJ (with normals) otherwise. (The viewer saves [`Session::current_mesh`] on a thread of
+    /// its own instead, without waiting.)
     pub fn save_mesh(&mut self, path: &Path) -> Result<()> {
         self.finish()?;
-        Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }.save(path)
+        self.current_mesh().save(path)
+    }
+
+    /// The mesh as of the last readback.
+    pub fn current_mesh(&self) -> Mesh {
+        Mesh { vertices: self.vertices.clone(), faces: self.template.faces.clone() }
+    }
+
+    /// The files the views were read from (saving the views never writes over them).
+    pub fn view_files(&self) -> Vec<std::path::PathBuf> {
+        self.views.iter().filter_map(|v| v.file.clone()).collect()
     }
 
     /// The camera 90° in azimuth beside view `view` (same distance, elevation and view angle): from it

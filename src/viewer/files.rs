@@ -6,9 +6,13 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::FileDragAndDrop;
 use bevy_egui::EguiContexts;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(Update, (keyboard, drag_and_drop, dialogs).chain().in_set(ViewerSet::Input))
+    app.init_resource::<Background>()
+        .add_systems(Update, (keyboard, drag_and_drop, dialogs).chain().in_set(ViewerSet::Input))
         .add_systems(Update, screenshot.in_set(ViewerSet::Scene));
 }
 
@@ -52,7 +56,7 @@ fn drag_and_drop(
     for d in drops.read() {
         if let FileDragAndDrop::DroppedFile { path_buf, .. } = d {
             if on_panel {
-                add_view(&mut fit, path_buf, &add_as);
+                add_view(&mut fit.0, path_buf, &add_as);
             } else {
                 fit.0.load_picture(path_buf);
             }
@@ -60,46 +64,113 @@ fn drag_and_drop(
     }
 }
 
-fn add_view(fit: &mut Fit, path: &std::path::Path, add_as: &AddAs) {
+fn add_view(s: &mut crate::session::Session, path: &std::path::Path, add_as: &AddAs) {
     let label = (add_as.name != "custom").then_some(add_as.name.as_str());
-    if let Err(e) = fit.0.add_picture(path, label, add_as.elevation, add_as.azimuth) {
-        fit.0.error = Some(e.to_string());
+    if let Err(e) = s.add_picture(path, label, add_as.elevation, add_as.azimuth) {
+        s.error = Some(e.to_string());
     }
 }
 
 /// The picture formats the dialogs offer.
 const PICTURES: [&str; 8] = ["png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff", "gif"];
 
-/// Native dialogs; with no desktop portal (e.g. under Xvfb) they return nothing: treated as cancelled.
-fn dialogs(mut request: ResMut<FileRequest>, mut fit: ResMut<Fit>, add_as: Res<AddAs>) {
-    if std::mem::take(&mut request.open)
-        && let Some(p) = rfd::FileDialog::new().add_filter("images", &PICTURES).pick_file()
-    {
-        fit.0.load_picture(&p);
+/// What a dialog or a save on its own thread reports back.
+enum Done {
+    /// A picture chosen to replace the target.
+    Picture(PathBuf),
+    /// A picture chosen to add as a view.
+    AddView(PathBuf),
+    /// Where to save the mesh.
+    SaveMesh(PathBuf),
+    /// Where to save the views.
+    SaveViews(PathBuf),
+    /// A views CSV to open.
+    OpenViews(PathBuf),
+    /// A save finished: what was written, or why not.
+    Saved(crate::Result<String>),
+}
+
+/// Dialogs and saves in flight. Each runs on a thread of its own and reports through the channel, so
+/// the window keeps drawing (and the fit running) while a dialog is open or a file is written.
+#[derive(Resource)]
+struct Background {
+    tx: Sender<Done>,
+    rx: Mutex<Receiver<Done>>,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Background { tx, rx: Mutex::new(rx) }
     }
-    if std::mem::take(&mut request.add_view)
-        && let Some(p) = rfd::FileDialog::new().add_filter("images", &PICTURES).pick_file()
-    {
-        add_view(&mut fit, &p, &add_as);
+}
+
+impl Background {
+    fn spawn(&self, work: impl FnOnce() -> Option<Done> + Send + 'static) {
+        let tx = self.tx.clone();
+        let _ = std::thread::Builder::new().name("softras-files".into()).spawn(move || {
+            if let Some(d) = work() {
+                let _ = tx.send(d);
+            }
+        });
     }
-    if std::mem::take(&mut request.save_views)
-        && let Some(p) = rfd::FileDialog::new().add_filter("views CSV", &["csv"]).set_file_name("views.csv").save_file()
-        && let Err(e) = fit.0.save_views(&p)
-    {
-        fit.0.error = Some(e.to_string());
+
+    /// A native dialog, opened here (on the main thread, as rfd recommends) and awaited on a thread (with
+    /// no desktop portal, e.g. under Xvfb, it returns nothing: cancelled).
+    fn dialog(&self, dialog: rfd::AsyncFileDialog, save: bool, then: fn(PathBuf) -> Done) {
+        type Pick = std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
+        let pick: Pick = if save { Box::pin(dialog.save_file()) } else { Box::pin(dialog.pick_file()) };
+        self.spawn(move || pollster::block_on(pick).map(|f| then(f.path().to_path_buf())));
     }
-    if std::mem::take(&mut request.open_views)
-        && let Some(p) = rfd::FileDialog::new().add_filter("views CSV", &["csv"]).pick_file()
-        && let Err(e) = fit.0.open_views(&p)
-    {
-        fit.0.error = Some(e.to_string());
+}
+
+/// Opens the dialogs asked for, and acts on what the dialogs and saves report.
+fn dialogs(mut request: ResMut<FileRequest>, mut fit: ResMut<Fit>, add_as: Res<AddAs>, bg: Res<Background>) {
+    use rfd::AsyncFileDialog as D;
+    let r = &mut *request;
+    if std::mem::take(&mut r.open) {
+        bg.dialog(D::new().add_filter("images", &PICTURES), false, Done::Picture);
     }
-    if std::mem::take(&mut request.save)
-        && let Some(p) =
-            rfd::FileDialog::new().add_filter("OBJ", &["obj"]).add_filter("PLY", &["ply"]).set_file_name("result.obj").save_file()
-        && let Err(e) = fit.0.save_mesh(&p)
-    {
-        fit.0.error = Some(e.to_string());
+    if std::mem::take(&mut r.add_view) {
+        bg.dialog(D::new().add_filter("images", &PICTURES), false, Done::AddView);
+    }
+    if std::mem::take(&mut r.save) {
+        bg.dialog(D::new().add_filter("OBJ", &["obj"]).add_filter("PLY", &["ply"]).set_file_name("result.obj"), true, Done::SaveMesh);
+    }
+    if std::mem::take(&mut r.save_views) {
+        bg.dialog(D::new().add_filter("views CSV", &["csv"]).set_file_name("views.csv"), true, Done::SaveViews);
+    }
+    if std::mem::take(&mut r.open_views) {
+        bg.dialog(D::new().add_filter("views CSV", &["csv"]), false, Done::OpenViews);
+    }
+    let done: Vec<Done> = bg.rx.lock().map(|rx| rx.try_iter().collect()).unwrap_or_default();
+    let s = &mut fit.0;
+    for d in done {
+        match d {
+            Done::Picture(p) => {
+                s.load_picture(&p);
+            }
+            Done::AddView(p) => add_view(s, &p, &add_as),
+            Done::OpenViews(p) => {
+                if let Err(e) = s.open_views(&p) {
+                    s.error = Some(e.to_string());
+                }
+            }
+            Done::SaveMesh(p) => {
+                // the mesh as last shown, written on its own thread
+                let mesh = s.current_mesh();
+                bg.spawn(move || Some(Done::Saved(mesh.save(&p).map(|_| format!("saved {}", p.display())))));
+            }
+            Done::SaveViews(p) => {
+                let (target, inputs) = (s.target.clone(), s.view_files());
+                bg.spawn(move || {
+                    let saved = crate::views::save_csv(&p, &target, &inputs);
+                    Some(Done::Saved(saved.map(|m| format!("saved {} and {} masks beside it", p.display(), m.len()))))
+                });
+            }
+            Done::Saved(Ok(msg)) => s.notice = Some(msg),
+            Done::Saved(Err(e)) => s.error = Some(e.to_string()),
+        }
     }
 }
 

@@ -207,6 +207,9 @@ fn readouts(ui: &mut egui::Ui, s: &Session, timing: &Timing) {
         last.map_or("-".into(), |h| format!("{:.4}", h.soft_iou_mean))
     ));
     ui.label(format!("{:.1} steps/s   {:.1} frames/s", timing.steps_per_second, timing.fps));
+    if let Some(n) = &s.notice {
+        ui.weak(n);
+    }
     if let Some(e) = &s.error {
         ui.colored_label(egui::Color32::from_rgb(255, 90, 80), e);
     }
