@@ -105,6 +105,30 @@ pub fn outline_distance(inside: &[bool], w: usize, h: usize) -> Vec<f64> {
     d
 }
 
+/// Euclidean distance in pixels from each pixel centre of a w × h grid to the nearest centre of a pixel
+/// in `sites` (row-major); infinite when there is none. Nothing beyond the image is a site.
+pub fn site_distance(sites: &[bool], w: usize, h: usize) -> Vec<f64> {
+    let mut g: Vec<f64> = sites.iter().map(|&s| if s { 0.0 } else { INF }).collect();
+    let (mut v, mut z) = (Vec::new(), Vec::new());
+    let (mut col, mut out) = (vec![0.0; h], vec![0.0; h]);
+    for i in 0..w {
+        for j in 0..h {
+            col[j] = g[j * w + i];
+        }
+        edt_1d(&col, &mut out, &mut v, &mut z);
+        for j in 0..h {
+            g[j * w + i] = out[j];
+        }
+    }
+    let (mut row, mut out) = (vec![0.0; w], vec![0.0; w]);
+    for j in 0..h {
+        row.copy_from_slice(&g[j * w..(j + 1) * w]);
+        edt_1d(&row, &mut out, &mut v, &mut z);
+        g[j * w..(j + 1) * w].copy_from_slice(&out);
+    }
+    g.iter().map(|&d| if d >= INF { f64::INFINITY } else { d.sqrt() }).collect()
+}
+
 /// Height map in pixels: h = √(d (2r − d)) inside the mask (value ≥ 0.5), 0 outside.
 pub fn height_map_pixels(mask: &[f32], w: usize, h: usize) -> Vec<f64> {
     let inside: Vec<bool> = mask.iter().map(|&m| m >= 0.5).collect();
@@ -271,6 +295,8 @@ pub fn prior_active(params: &super::FitParams, target: &super::FitTarget) -> boo
 /// bounding box on the centre plane), centred on that box. A thin or elongated
 /// silhouette is then reached in a few steps instead of shrinking a sphere through SoftRas's sigmoid
 /// parametrization at ≤ lr per step (an edge-on plate stayed at silhouette IoU 0.14 in 500 steps).
+/// Without the prior: views all orthographic (a sheet) start from their visual hull, others from the
+/// icosphere squeezed to what orthographic views see of it ([`ortho_squeeze`]).
 pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
     let sphere = super::icosphere_template(params.template_level, params.template_radius)?;
     if !prior_active(params, target) {
@@ -299,18 +325,21 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
     Ok(super::prepare_template(m)?.0)
 }
 
-/// Without the depth prior, views all orthographic (a sheet): the icosphere pushed radially onto the
-/// visual hull of the masks ([`radial_hull`]). Otherwise the icosphere squeezed along each world axis
+/// Without the depth prior, views all orthographic (a sheet): the visual hull of the masks as a mesh
+/// ([`super::hull::visual_hull`]: legs, holes and the gaps between them are there from the start), or,
+/// when every view looks along one direction (the hull has no end along it), the icosphere pushed
+/// radially onto the hull ([`radial_hull`]). Otherwise the icosphere squeezed along each world axis
 /// that an orthographic view sees edge-on (a screen axis along a world axis), to the narrowest extent
-/// the views' silhouettes give it and centred there; perspective views change nothing. From a sphere,
-/// a 1 × 2 × 3 box from front/side/top kept its width at 0.57 instead of 0.33 after 1000 steps; from the
-/// squeezed sphere it reached the box's silhouettes with voxel IoU 0.59 (a ridged cushion), from the hull
-/// 0.72; chair 0.20 → 0.41, animal 0.40 → 0.74 (500 steps at 128², docs/results.md).
+/// the views' silhouettes give it and centred there; perspective views change nothing. A 1 × 2 × 3 box
+/// from front/side/top, 500 steps at 128²: from the squeezed sphere voxel IoU 0.59 (a ridged cushion),
+/// from the sphere pushed radially onto the hull 0.72, from the hull mesh 0.73 (the hull itself: 0.98;
+/// the fit erodes it, see [`super::hull`]).
 fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
-    if target.cameras.iter().all(|c| c.ortho_scale().is_some())
-        && let Some(m) = radial_hull(&sphere, params, target)
-    {
-        return Ok(super::prepare_template(m)?.0);
+    if target.cameras.iter().all(|c| c.ortho_scale().is_some()) {
+        let faces = 20 * 4usize.pow(params.template_level);
+        if let Some(m) = super::hull::visual_hull(target, faces).or_else(|| radial_hull(&sphere, params, target)) {
+            return Ok(super::prepare_template(m)?.0);
+        }
     }
     let s = target.size as usize;
     let rad = params.template_radius;
@@ -373,9 +402,9 @@ fn outline_box(mask: &[f32], s: usize, world_per_ndc: f64) -> Option<[f64; 4]> {
     ])
 }
 
-/// Every view orthographic: each template vertex moved along its ray from the centre to where the ray
-/// first leaves the visual hull (the points every view's mask covers), in steps of 1/200 of the sphere's
-/// diameter. None when the centre is outside the hull.
+/// Every view orthographic, all looking along one direction: each template vertex moved along its ray
+/// from the centre to where the ray first leaves the visual hull (the points every view's mask covers)
+/// or reaches 0.95, in steps of 1/200 of the sphere's diameter. None when the centre is outside the hull.
 fn radial_hull(sphere: &crate::Mesh, params: &super::FitParams, target: &super::FitTarget) -> Option<crate::Mesh> {
     let s = target.size as usize;
     let inside = |p: DVec3| {

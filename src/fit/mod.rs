@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod depth;
 pub mod driver;
 pub mod gpu;
+pub mod hull;
 pub mod large_steps;
 pub mod passes;
 pub mod reference;

@@ -1,6 +1,11 @@
 //! Reference sheets: pictures of different sizes and margins laid out at one shared scale.
+use glam::DVec3;
+use softras::camera::Projection;
+use softras::fit::{FitParams, FitTarget, depth::start_template, icosphere_template};
 use softras::sheets::{SHEET_WIDTH, SheetView, layout, preset};
 use softras::target::{Polarity, object_mask};
+use softras::{Camera, Mesh};
+use std::collections::{HashMap, HashSet};
 
 /// A white picture w×h with a black bw×bh rectangle at (x0, y0), as PNG bytes.
 pub fn rect_png(w: u32, h: u32, x0: u32, y0: u32, bw: u32, bh: u32) -> Vec<u8> {
@@ -83,4 +88,134 @@ fn presets_follow_softras_camera() {
     };
     assert!(eye("right").x > 1.99 && eye("left").x < -1.99 && eye("top").y > 1.99 && eye("front").z < -1.99 && eye("back").z > 1.99);
     assert!(preset("Top").is_some() && preset("diagonal").is_none());
+}
+
+/// A white picture w×h with black rectangles (x0, y0, bw, bh), as PNG bytes.
+fn rects_png(w: u32, h: u32, rects: &[(u32, u32, u32, u32)]) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(w, h, |x, y| {
+        let inside = rects.iter().any(|&(x0, y0, bw, bh)| (x0..x0 + bw).contains(&x) && (y0..y0 + bh).contains(&y));
+        image::Luma([if inside { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// The target of `fit --sheet` from these views: the laid-out masks, orthographic cameras of the
+/// sheet's width.
+fn sheet_target(views: Vec<SheetView>, size: u32) -> FitTarget {
+    let ortho = Projection::Orthographic { width: SHEET_WIDTH };
+    let cameras: Vec<Camera> =
+        views.iter().map(|v| Camera::new(2.732, v.elevation, v.azimuth, 15.0).unwrap().with_projection(ortho).unwrap()).collect();
+    let names = views.iter().map(|v| v.name.clone()).collect();
+    let l = layout(views, size).unwrap();
+    FitTarget { size, cameras, masks: l.masks.iter().flat_map(|m| m.values.iter().copied()).collect(), names }
+}
+
+/// The default start of a fit of `target` (what `fit` and the viewer use without --template).
+fn start(target: &FitTarget) -> Mesh {
+    start_template(&FitParams { size: target.size, ..FitParams::default() }.for_views(target.cameras.len()), target).unwrap()
+}
+
+fn signed_volume(m: &Mesh) -> f64 {
+    m.faces.iter().map(|f| f.map(|k| m.vertices[k as usize].as_dvec3())).map(|[a, b, c]| a.dot(b.cross(c)) / 6.0).sum()
+}
+
+/// Checks that `m` is a closed, consistently wound 2-manifold without degenerate or repeated faces
+/// and returns its Euler characteristic V − E + F (2 for a sphere, 0 for a torus).
+fn closed_manifold(m: &Mesh) -> i64 {
+    // every directed edge once and its reverse once: closed, two faces per edge, one winding
+    let mut directed: HashMap<(u32, u32), usize> = HashMap::new();
+    for (i, f) in m.faces.iter().enumerate() {
+        for k in 0..3 {
+            let e = (f[k], f[(k + 1) % 3]);
+            assert!(e.0 != e.1, "face {i} {f:?} repeats a vertex");
+            assert!(directed.insert(e, i).is_none(), "directed edge {e:?} in two faces (a non-manifold edge or flipped winding)");
+        }
+    }
+    for &(a, b) in directed.keys() {
+        assert!(directed.contains_key(&(b, a)), "edge ({a}, {b}) has one face: the mesh is open");
+    }
+    let sorted: HashSet<[u32; 3]> = m
+        .faces
+        .iter()
+        .map(|f| {
+            let mut f = *f;
+            f.sort_unstable();
+            f
+        })
+        .collect();
+    assert_eq!(sorted.len(), m.faces.len(), "repeated faces");
+    // around every vertex its faces make one fan (no two cones touching at a vertex)
+    let mut next: HashMap<u32, HashMap<u32, u32>> = HashMap::new();
+    for f in &m.faces {
+        for k in 0..3 {
+            next.entry(f[k]).or_default().insert(f[(k + 1) % 3], f[(k + 2) % 3]);
+        }
+    }
+    assert_eq!(next.len(), m.vertices.len(), "unused vertices");
+    for (v, ring) in &next {
+        let first = *ring.keys().next().unwrap();
+        let (mut at, mut n) = (first, 0);
+        loop {
+            at = ring[&at];
+            n += 1;
+            if at == first {
+                break;
+            }
+        }
+        assert_eq!(n, ring.len(), "vertex {v}: its {} faces make more than one fan", ring.len());
+    }
+    // no degenerate faces: every area above 1 % of the mean
+    let areas: Vec<f64> =
+        m.faces.iter().map(|f| f.map(|k| m.vertices[k as usize].as_dvec3())).map(|[a, b, c]| (b - a).cross(c - a).length() / 2.0).collect();
+    let mean = areas.iter().sum::<f64>() / areas.len() as f64;
+    let least = areas.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(least > 0.01 * mean, "a face of area {least:e}, the mean {mean:e}");
+    m.vertices.len() as i64 - (directed.len() / 2) as i64 + m.faces.len() as i64
+}
+
+#[test]
+fn a_box_sheet_starts_from_its_visual_hull_closed_manifold_and_outward() {
+    let m = start(&sheet_target(box_sheet(140), 128));
+    assert_eq!(closed_manifold(&m), 2, "a box is a sphere");
+    // about the icosphere template's face count (level 4: 5120)
+    assert!((2560..10240).contains(&m.faces.len()), "{} faces", m.faces.len());
+    // its bounding box is the box's (within a pixel: 1.25 / 128 world units), centred as the sheet puts it
+    let (lo, hi) =
+        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())));
+    let half = DVec3::new(1.0 / 6.0, 1.0 / 3.0, 0.5);
+    let px = SHEET_WIDTH / 128.0;
+    assert!((hi - half).abs().max_element() < px && (lo + half).abs().max_element() < px, "bounding box {lo} … {hi}, want ±{half}");
+    // the box's volume, and every face wound counter-clockwise seen from outside like the icosphere's
+    // (a convex box: each face's normal points away from its centre)
+    let vol = signed_volume(&m);
+    assert!((vol / (2.0 / 9.0) - 1.0).abs() < 0.05, "volume {vol}, the box's 2/9");
+    assert!(signed_volume(&icosphere_template(4, 0.5).unwrap()) > 0.0);
+    for f in &m.faces {
+        let [a, b, c] = f.map(|k| m.vertices[k as usize].as_dvec3());
+        assert!((b - a).cross(c - a).dot(a + b + c) > 0.0, "face {f:?} faces inward");
+    }
+    // SoftRas's parametrization: no coordinate exactly 0, all inside (−1, 1)
+    assert!(m.vertices.iter().all(|v| v.to_array().iter().all(|&x| x != 0.0 && x.abs() < 0.999)));
+}
+
+#[test]
+fn a_frame_starts_with_its_hole() {
+    // a square frame 1 × 1 × 0.2 with a 0.6 × 0.6 hole through it along Z, at 100 pixels per unit:
+    // the front picture shows the hole, the side and the top see a bar
+    let frame = [(20, 20, 100, 20), (20, 100, 100, 20), (20, 40, 20, 60), (100, 40, 20, 60)];
+    let views = vec![
+        view("front", rects_png(140, 140, &frame)),
+        view("right", rects_png(60, 140, &[(20, 20, 20, 100)])),
+        view("top", rects_png(140, 60, &[(20, 20, 100, 20)])),
+    ];
+    let m = start(&sheet_target(views, 96));
+    assert_eq!(closed_manifold(&m), 0, "a frame has one hole (genus 1)");
+    // the hole is empty, the bars are solid (the mesh's own winding number)
+    let w = |p: DVec3| softras::shapes::winding_number(&m, p);
+    assert!(w(DVec3::ZERO).abs() < 0.1, "the hole's centre: winding number {}", w(DVec3::ZERO));
+    for p in [DVec3::new(0.4, 0.0, 0.0), DVec3::new(0.0, -0.4, 0.0), DVec3::new(-0.4, 0.4, 0.05)] {
+        assert!(w(p) > 0.9, "inside a bar at {p}: winding number {}", w(p));
+    }
 }
