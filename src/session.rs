@@ -470,8 +470,13 @@ impl Session {
 
     /// New views, and a fit on them that starts from `start` (None: the target's default start).
     fn restart_on_views(&mut self, views: Vec<View>, start: Option<Mesh>) -> Result<()> {
-        let params = self.params_for(views.len());
+        let mut params = self.params_for(views.len());
         let built = views::build(&views, params.size, &params)?;
+        // views that become (or stop being) a sheet: σ follows the start, unless the user moved it
+        let sigma = self.sigma_for(&params, &built.target);
+        if let Some(sigma) = sigma {
+            params.sigma = sigma;
+        }
         let template = match start {
             Some(m) => crate::fit::prepare_template(m)?.0,
             None => self.start_template(&params, &built.target)?,
@@ -481,9 +486,22 @@ impl Session {
         if prior_changed {
             self.driver.live.lambda_depth = params.lambda_depth.unwrap_or(0.0);
         }
+        if let Some(sigma) = sigma {
+            self.driver.live.sigma = sigma;
+        }
         (self.params, self.target, self.template, self.views) = (params, built.target, template, views);
         self.view_warnings = built.warnings;
         self.restart_on(fitter)
+    }
+
+    /// The σ for a new target when it starts from the hull and the current one does not (or the other
+    /// way round) and σ is still the other start's default: [`crate::fit::depth::HULL_SIGMA`] or
+    /// `fit`'s default; None: σ stays.
+    fn sigma_for(&self, params: &FitParams, target: &FitTarget) -> Option<f64> {
+        use crate::fit::depth::{HULL_SIGMA, starts_from_hull};
+        let (was, now) = (starts_from_hull(&self.params, &self.target), starts_from_hull(params, target));
+        let (from, to) = if now { (FitParams::default().sigma, HULL_SIGMA) } else { (HULL_SIGMA, FitParams::default().sigma) };
+        (was != now && !self.driver.schedule.on && self.driver.live.sigma == from).then_some(to)
     }
 
     /// Replaces the views (a new picture, a views CSV) and starts over from the target's default start.

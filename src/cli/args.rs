@@ -34,9 +34,10 @@ pub struct FitArgs {
     /// Image size in pixels [default: 128 for a picture, the views' own size for views].
     #[arg(long)]
     pub size: Option<u32>,
-    /// Sharpness σ of the soft silhouette.
-    #[arg(long, default_value_t = FitParams::default().sigma, allow_hyphen_values = true)]
-    pub sigma: f64,
+    /// Sharpness σ of the soft silhouette [default: 1e-4; 1e-6 for a fit whose views are all
+    /// orthographic, e.g. a sheet, which starts from the visual hull].
+    #[arg(long, allow_hyphen_values = true)]
+    pub sigma: Option<f64>,
     /// σ at the last step (log-linear schedule from --sigma); off by default.
     #[arg(long, allow_hyphen_values = true)]
     pub sigma_end: Option<f64>,
@@ -122,7 +123,7 @@ impl FitArgs {
         FitParams {
             steps: self.steps,
             size: self.size.unwrap_or(128),
-            sigma: self.sigma,
+            sigma: self.sigma.unwrap_or(FitParams::default().sigma),
             sigma_end: self.sigma_end,
             lr: self.lr.unwrap_or(softras::fit::large_steps::default_lr(self.optimizer)),
             optimizer: self.optimizer,

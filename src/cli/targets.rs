@@ -165,7 +165,11 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     *params = params.clone().for_views(cams.len());
     let names = infos.iter().map(|i| i.file.clone()).collect();
     let weights = list.iter().map(|v| v.weight).collect();
-    Ok((FitTarget { size: params.size, cameras: cams, masks, names, weights }, infos, list))
+    let target = FitTarget { size: params.size, cameras: cams, masks, names, weights };
+    if a.sigma.is_none() && fit::depth::starts_from_hull(params, &target) {
+        params.sigma = fit::depth::HULL_SIGMA;
+    }
+    Ok((target, infos, list))
 }
 
 /// SoftRas's demo cameras from --elevations (outer) × --azimuths (inner) at --distance.

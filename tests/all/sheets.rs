@@ -109,7 +109,8 @@ fn sheet_target(views: Vec<SheetView>, size: u32) -> FitTarget {
         views.iter().map(|v| Camera::new(2.732, v.elevation, v.azimuth, 15.0).unwrap().with_projection(ortho).unwrap()).collect();
     let names = views.iter().map(|v| v.name.clone()).collect();
     let l = layout(views, size).unwrap();
-    FitTarget { size, cameras, masks: l.masks.iter().flat_map(|m| m.values.iter().copied()).collect(), names }
+    let weights = vec![1.0; cameras.len()];
+    FitTarget { size, cameras, masks: l.masks.iter().flat_map(|m| m.values.iter().copied()).collect(), names, weights }
 }
 
 /// The default start of a fit of `target` (what `fit` and the viewer use without --template).

@@ -61,7 +61,9 @@ fn the_viewer_and_fit_give_the_same_mesh_for_a_sheet() {
     args.push(out.display().to_string());
     let (ok, _, err) = crate::common::softras(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
-    let mut s = Session::with_views(crate::common::gpu(), params(), sheet_views(&pics), None).unwrap();
+    // the σ that `fit` (and `view`) give a fit that starts from the hull
+    let p = FitParams { sigma: softras::fit::depth::HULL_SIGMA, ..params() };
+    let mut s = Session::with_views(crate::common::gpu(), p, sheet_views(&pics), None).unwrap();
     run(&mut s, 20);
     let saved = d.join("viewer.obj");
     s.save_mesh(&saved).unwrap();
@@ -112,6 +114,25 @@ fn an_edit_continues_from_the_current_mesh_and_restart_starts_over() {
     s.reset().unwrap();
     let fresh = softras::fit::depth::start_template(&s.params, &s.target).unwrap();
     assert_eq!(s.vertices, fresh.vertices);
+}
+
+/// A picture added to the one picture of a fit makes a sheet: the fit goes on from the current mesh at
+/// the hull's σ (σ was the default); a σ the user chose stays.
+#[test]
+fn a_session_becomes_a_sheet_at_the_hulls_sigma() {
+    let d = tempdir();
+    let pics = box_pictures(&d);
+    let camera = softras::Camera::new(2.732, 0.0, 0.0, 15.0).unwrap();
+    let one = || vec![View::from_file(&pics[0].1, Placement::Centred(camera)).unwrap()];
+    let mut s = Session::with_views(crate::common::gpu(), params(), one(), None).unwrap();
+    assert_eq!(s.driver.live.sigma, FitParams::default().sigma);
+    s.add_picture(&pics[1].1, Some("right"), 0.0, 90.0).unwrap();
+    assert_eq!((s.driver.live.sigma, s.params.sigma), (softras::fit::depth::HULL_SIGMA, softras::fit::depth::HULL_SIGMA));
+    assert!(s.target.cameras.iter().all(|c| c.ortho_scale().is_some()), "a sheet: orthographic views");
+    let mut s = Session::with_views(crate::common::gpu(), params(), one(), None).unwrap();
+    s.driver.live.sigma = 3e-5;
+    s.add_picture(&pics[1].1, None, 0.0, 90.0).unwrap();
+    assert_eq!(s.driver.live.sigma, 3e-5);
 }
 
 #[test]
