@@ -29,6 +29,9 @@ struct Images {
     side_drawn: (u64, usize, Option<std::time::Instant>),
 }
 
+/// Width kept for the legend beside the images.
+const LEGEND_WIDTH: f32 = 140.0;
+
 /// Side of the side-view image (the mesh seen from 90° beside the selected view).
 const SIDE: u32 = 96;
 
@@ -265,18 +268,23 @@ fn images(
     let ctx = contexts.ctx_mut()?;
     let mut root = layout.ui(ctx, "softras-images");
     egui::Panel::bottom("images").resizable(false).exact_size(190.0).show(&mut root, |ui| {
+        // four images and the legend across the width the side panels leave (at most 160 px each)
+        let side = ((ui.available_width() - LEGEND_WIDTH) / 4.0 - ui.spacing().item_spacing.x).clamp(96.0, 160.0);
+        let side_label = format!("from 90° beside (azimuth {:.0}°)", s.side_camera(sel).azimuth + 0.0);
+        let names = ["target", "soft silhouette", "difference", side_label.as_str()];
         ui.horizontal(|ui| {
-            for (name, id) in ["target", "soft silhouette", "difference"].iter().zip(&ids) {
+            for (name, id) in names.iter().zip(&ids) {
                 ui.vertical(|ui| {
-                    ui.label(*name);
-                    ui.image((*id, egui::vec2(160.0, 160.0)));
+                    // each column as wide as its image; a longer title is cut (whole on hover)
+                    ui.set_width(side);
+                    ui.add(egui::Label::new(*name).truncate());
+                    ui.image((*id, egui::vec2(side, side)));
                 });
             }
             ui.vertical(|ui| {
-                ui.label(format!("mesh from 90° beside (azimuth {:.0}°)", s.side_camera(sel).azimuth + 0.0));
-                ui.image((ids[3], egui::vec2(160.0, 160.0)));
+                ui.set_min_width(LEGEND_WIDTH - 10.0);
+                legend(ui, s, sel)
             });
-            ui.vertical(|ui| legend(ui, s, sel));
         });
     });
     layout.took(&root);

@@ -172,10 +172,11 @@ fn view_row(ui: &mut egui::Ui, s: &Session, panel: &mut Panel, k: usize, selecte
         }
         ui.vertical(|ui| {
             ui.horizontal(|ui| {
-                ui.strong(&v.name);
                 if ui.small_button("✖").on_hover_text("remove this view").clicked() {
                     action = Action::Remove(k);
                 }
+                // a long file name is cut to the panel's width (the whole name on hover)
+                ui.add(egui::Label::new(egui::RichText::new(&v.name).strong()).truncate()).on_hover_text(v.shown());
             });
             let d = &mut panel.drafts[k];
             let camera = s.target.cameras.get(k);
@@ -185,7 +186,7 @@ fn view_row(ui: &mut egui::Ui, s: &Session, panel: &mut Panel, k: usize, selecte
             };
             match v.placement {
                 Placement::Centred(_) => {
-                    ui.label(format!("one picture, from the front ({projection})"));
+                    ui.add(egui::Label::new(format!("the front, {projection}")).truncate());
                 }
                 _ => {
                     ui.horizontal(|ui| {
@@ -195,7 +196,8 @@ fn view_row(ui: &mut egui::Ui, s: &Session, panel: &mut Panel, k: usize, selecte
                             action = Action::Apply;
                         }
                     });
-                    ui.label(format!("{} · {projection}", if matches!(v.placement, Placement::Sheet { .. }) { "sheet" } else { "camera" }));
+                    let kind = if matches!(v.placement, Placement::Sheet { .. }) { "sheet" } else { "camera" };
+                    ui.add(egui::Label::new(format!("{kind} · {projection}")).truncate());
                 }
             }
             ui.horizontal(|ui| {
