@@ -11,6 +11,7 @@ struct RasterUniforms {
     sigma: f32,
     cull_r: f32,       // sqrt(sigma * ln(1/eps - 1)): the face bbox grows by this much (NDC)
     near: f32,         // faces with a vertex at z_c <= near are skipped
+    chunk: u32,        // pixels per work item before doubling (lib/items.wgsl; CHUNK unless a test sets it)
 }
 
 // Per (view, face), written by setup:
