@@ -4,9 +4,10 @@
 // As in the forward pass, pixels where the face is outside with d² > r² (D < ε) are not counted.
 // Pixels with T < T_SKIP are skipped: their terms are below 1e-8 of a boundary pixel's.
 // One invocation per work item (lib/items.wgsl: a piece of at most `chunk` pixels of one face's range);
-// each writes its partial sums to its own item slot, in the pixel order of its piece, and
-// backward_sum.wgsl adds a face's items in item order into the face's slot (a face of one item: its
-// sums as they are). No float atomics; every face slot is written on every run.
+// each writes its partial sums, in the pixel order of its piece, to its own item slot, and
+// backward_sum.wgsl adds a face's items in item order into the face's slot; the one item of a face of one
+// item writes the face's slot itself (its sums as they are). No float atomics; with backward_sum, every
+// face slot is written on every run.
 // Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
@@ -16,6 +17,8 @@
 @group(0) @binding(4) var<storage, read> item_start: array<u32>; // see items.wgsl
 // v_item: this item's part of ∂L/∂(corner a, b, c) in NDC, at item * 3 + corner
 @group(0) @binding(5) var<storage, read_write> v_item: array<vec2f>;
+// v_face: ∂L/∂(corner a, b, c) in NDC per face, see backward_sum.wgsl (written here for faces of one item)
+@group(0) @binding(6) var<storage, read_write> v_face: array<vec2f>;
 
 const T_SKIP: f32 = 1e-8;
 
@@ -27,8 +30,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
         return;
     }
     let slot = item_slot(item, n_slots);
-    let view = slot / u.num_faces;
     let r = recs[slot];
+    let view = bitcast<u32>(r.inv_len2.w);
     let piece = item_pixels(item - item_start[slot], item_start[n_slots + 1u], r.range);
     var g0 = vec2f(0.0);
     var g1 = vec2f(0.0);
@@ -81,6 +84,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
                 }
             }
         }
+    }
+    if (item_start[slot + 1u] - item_start[slot] == 1u) {
+        let out = ((slot - view * u.num_faces) * u.num_views + view) * 3u;
+        v_face[out] = g0;
+        v_face[out + 1u] = g1;
+        v_face[out + 2u] = g2;
+        return;
     }
     v_item[item * 3u] = g0;
     v_item[item * 3u + 1u] = g1;

@@ -1,7 +1,8 @@
 // backward_sum.wgsl — per (face, view): ∂L/∂(corner a, b, c) of the face, the sum of its work items'
 // parts (backward.wgsl) in item order, i.e. in the order of the pieces of its range: ((i0 + i1) + i2) …
-// A face of one item gets that item's sums unchanged (the order of a whole-face loop); a face of none
-// (not drawn, or an empty range) gets zeros. Every slot is written on every run.
+// A face of one item is left alone: backward.wgsl wrote its sums to the face's slot unchanged (the order
+// of a whole-face loop); a face of none (not drawn, or an empty range) gets zeros. With backward.wgsl,
+// every slot is written on every run.
 // Dispatch: (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
@@ -21,10 +22,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let slot = view * u.num_faces + f;
     let i0 = item_start[slot];
     let i1 = item_start[slot + 1u];  // the last slot's end: the total
+    if (i1 - i0 == 1u) {
+        return;
+    }
     var g0 = vec2f(0.0);
     var g1 = vec2f(0.0);
     var g2 = vec2f(0.0);
-    if (i1 > i0) {
+    if (i1 > i0 + 1u) {
         g0 = v_item[i0 * 3u];
         g1 = v_item[i0 * 3u + 1u];
         g2 = v_item[i0 * 3u + 2u];

@@ -38,8 +38,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
         return;
     }
     let slot = item_slot(item, n_slots);
-    let view = slot / u.num_faces;
     let r = recs[slot];
+    let view = bitcast<u32>(r.inv_len2.w);
     let piece = item_pixels(item - item_start[slot], item_start[n_slots + 1u], r.range);
     let inv_sigma = 1.0 / u.sigma;
     let w = f32(u.width);

@@ -60,5 +60,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     }
     item_start[view * u.num_faces + f] = (u32(range_count(range)) + u.chunk - 1u) / u.chunk;
     recs[view * u.num_faces + f] = FaceRec(vec4f(a, b), vec4f(c, can_inside, select(0.0, 1.0, drawn)), range,
-        vec4f(inv_len2(b - a), inv_len2(c - b), inv_len2(a - c), 0.0));
+        vec4f(inv_len2(b - a), inv_len2(c - b), inv_len2(a - c), bitcast<f32>(view)));
 }

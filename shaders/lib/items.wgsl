@@ -16,7 +16,11 @@ fn item_capacity() -> u32 {
 }
 
 // The slot (view * num_faces + face) owning `item` < total: the last slot whose first item is <= item.
+// Fast path: slot `item` itself (every slot one item, as in ordinary fits); else a binary search.
 fn item_slot(item: u32, n_slots: u32) -> u32 {
+    if (item < n_slots && item_start[item] <= item && item < item_start[item + 1u]) {
+        return item;
+    }
     var lo = 0u;      // item_start[lo] <= item
     var hi = n_slots; // item < item_start[hi] (item_start[n_slots] is the total)
     while (hi - lo > 1u) {
@@ -31,8 +35,11 @@ fn item_slot(item: u32, n_slots: u32) -> u32 {
 }
 
 // Piece `part` (0-based) of range r cut in `chunk`-pixel pieces: (i, j) to start next_pixel from, and
-// its number of pixels.
+// its number of pixels. No division for a first piece (lavapipe divides per SIMD lane).
 fn item_pixels(part: u32, chunk: u32, r: vec4i) -> vec3i {
+    if (part == 0u) {
+        return vec3i(r.x - 1, r.z, min(i32(min(chunk, 0x7fffffffu)), range_count(r)));
+    }
     let k0 = i32(part * chunk);
     let n = min(i32(chunk), range_count(r) - k0);
     let rw = r.y - r.x + 1;

@@ -46,6 +46,10 @@ pub struct BenchArgs {
     /// per work item (now). Always in the JSON.
     #[arg(long)]
     work: bool,
+    /// Raster benchmark: pixels per work item of the face passes (default: 1024 on a GPU; on a CPU
+    /// adapter such as lavapipe every face is one item, 1073741824).
+    #[arg(long)]
+    chunk: Option<u32>,
     /// `bench fit` only: time each GPU pass of the SoftRas demo's step (120 views at 64², level 4), with
     /// timestamps where the adapter has them, else one submission per pass; and the fitter's setup time
     /// with and without compiled pipelines.
@@ -127,8 +131,11 @@ fn validate(a: &BenchArgs) -> softras::Result<()> {
     if a.passes && a.what != What::Fit {
         return Err(Error::invalid("--passes applies to `bench fit` only"));
     }
-    if a.work && a.what != What::Raster {
-        return Err(Error::invalid("--work applies to `bench` (raster) only"));
+    if (a.work || a.chunk.is_some()) && a.what != What::Raster {
+        return Err(Error::invalid("--work and --chunk apply to `bench` (raster) only"));
+    }
+    if let Some(c) = a.chunk.filter(|c| !(1..=softras::raster::gpu::WHOLE_FACES).contains(c)) {
+        return Err(Error::invalid(format!("--chunk must be in 1..={}, got {c}", softras::raster::gpu::WHOLE_FACES)));
     }
     use softras::Error;
     if !(a.fps.is_finite() && (1.0..=1000.0).contains(&a.fps)) {
@@ -169,6 +176,9 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
     }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
+    if let Some(c) = a.chunk {
+        gpu.set_chunk(c);
+    }
     let cam = Camera::new(2.732, 30.0, 0.0, 30.0)?;
     let mut rows = Vec::new();
     if !a.json {

@@ -29,8 +29,18 @@ pub struct Dims {
     pub height: u32,
 }
 
-/// Pixels per work item of the face passes before any doubling (`CHUNK` in shaders/lib/items.wgsl).
+/// Pixels per work item of the face passes before any doubling on a GPU (`CHUNK` in
+/// shaders/lib/items.wgsl).
 pub const CHUNK: u32 = 1024;
+/// A chunk that keeps every face one item: one invocation walks its whole range, as before work items.
+pub const WHOLE_FACES: u32 = 1 << 30;
+
+/// The chunk of a device: [`CHUNK`], but [`WHOLE_FACES`] on a CPU adapter (lavapipe), which has no idle
+/// lanes for the pieces to fill and where the split only costs (level 1 at 2048²: forward + backward
+/// 267 ms split at 1024 or 8192 pixels against 152 ms whole, 2 cores; docs/benchmarks.md).
+pub fn default_chunk(ctx: &GpuContext) -> u32 {
+    if ctx.info.device_type == wgpu::DeviceType::Cpu { WHOLE_FACES } else { CHUNK }
+}
 
 impl Dims {
     pub fn pixels(&self) -> usize {
@@ -175,6 +185,7 @@ impl RasterBuffers {
                 v_sil: &v_sil.buf,
                 item_start: &item_start.buf,
                 v_item: &v_item.buf,
+                v_face: &v_face.buf,
             })?,
             backward_sum: ctx.bind(&BackwardSum { u: &u, item_start: &item_start.buf, v_item: &v_item.buf, v_face: &v_face.buf })?,
             gather: ctx.bind(&Gather {
@@ -233,7 +244,7 @@ impl RasterBuffers {
 
     /// Uploads the uniforms (σ, cull radius, near, sizes): they take effect at the next submission.
     pub fn write_settings(&self, ctx: &GpuContext, s: &RasterSettings) {
-        self.write_uniforms(ctx, s, CHUNK);
+        self.write_uniforms(ctx, s, default_chunk(ctx));
     }
 
     fn write_uniforms(&self, ctx: &GpuContext, s: &RasterSettings, chunk: u32) {
@@ -342,13 +353,15 @@ impl GpuRaster {
         ctx.pipeline::<Backward>()?;
         ctx.pipeline::<BackwardSum>()?;
         ctx.pipeline::<Gather>()?;
-        Ok(GpuRaster { ctx, cache: None, chunk: CHUNK })
+        let chunk = default_chunk(&ctx);
+        Ok(GpuRaster { ctx, cache: None, chunk })
     }
 
-    /// Pixels per work item of the face passes from the next call on (default [`CHUNK`], clamped to
-    /// 1 ..= 2^30; 2^30 makes every face one item: one invocation walks its whole range, as before
-    /// work items). Results depend on it only where a face's range is split (the backward pass's sums);
-    /// tests use it to split small faces and to compare with unsplit runs.
+    /// Pixels per work item of the face passes from the next call on (default [`default_chunk`], clamped
+    /// to 1 ..= 2^30; [`WHOLE_FACES`] makes every face one item: one invocation walks its whole range, as
+    /// before work items). Results depend on it only where a face's range is split (the backward pass's
+    /// sums); tests use it to split small faces and to compare with unsplit runs, `bench --chunk` to time
+    /// a split on any adapter.
     pub fn set_chunk(&mut self, chunk: u32) {
         self.chunk = chunk.clamp(1, 1 << 30);
     }

@@ -85,13 +85,14 @@ gpu_pass! {
     }
 }
 gpu_pass! {
-    /// ∂L/∂(face corners) in NDC, one invocation per work item, into per-item partial sums.
+    /// ∂L/∂(face corners) in NDC, one invocation per work item, into per-item partial sums (a face of one
+    /// item: straight into the face's slot).
     pub Backward = "backward" uses ["raster", "math", "pixels", "items"] {
-        u: Uniform, recs: Read, trans: Read, v_sil: Read, item_start: Read, v_item: ReadWrite,
+        u: Uniform, recs: Read, trans: Read, v_sil: Read, item_start: Read, v_item: ReadWrite, v_face: ReadWrite,
     }
 }
 gpu_pass! {
-    /// Per (face, view): the sum of its items' partial sums in item order.
+    /// Per (face, view) of 0 or ≥ 2 items: the sum of its items' partial sums in item order.
     pub BackwardSum = "backward_sum" uses ["raster"] { u: Uniform, item_start: Read, v_item: Read, v_face: ReadWrite }
 }
 gpu_pass! {

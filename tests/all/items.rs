@@ -3,7 +3,7 @@
 //! not (every face one item, the walk of the face-parallel passes before items); the split's own order.
 use crate::common::*;
 use softras::fit::reference::iou_loss_and_grad;
-use softras::raster::gpu::{CHUNK, GpuRaster, Work};
+use softras::raster::gpu::{CHUNK, GpuRaster, WHOLE_FACES, Work};
 use softras::raster::{RasterSettings, SoftRasterizer, cpu};
 use softras::{Camera, Mesh};
 
@@ -49,6 +49,7 @@ fn very_large_faces_are_split_and_match_cpu() {
     let mesh = blob(0, 3).scaled(1.6);
     let s = RasterSettings::square(512, 1e-4);
     let mut g = gpu_raster();
+    g.set_chunk(CHUNK); // the GPU default (a CPU adapter keeps whole faces)
     let w = check_against_cpu(&mut g, &mesh, &cams(), &s, "icosahedron at 512²");
     assert_eq!(w.chunk, CHUNK as u64, "{w:?}");
     assert!(w.longest_face > 8 * w.chunk, "faces should span many items: {w:?}");
@@ -68,9 +69,9 @@ fn small_chunks_and_chunk_doubling_match_cpu() {
     g.set_chunk(16);
     let w = check_against_cpu(&mut g, &mesh, &c, &s, "chunk 16");
     assert!(w.chunk > 16 && w.items <= capacity && w.items > w.slots && w.longest_item == w.chunk, "{w:?}");
-    // the default chunk needs no doubling here, and still splits the largest faces
+    // the GPU chunk (CHUNK) needs no doubling here, and still splits the largest faces
     g.set_chunk(CHUNK);
-    let w = check_against_cpu(&mut g, &mesh, &c, &s, "default chunk");
+    let w = check_against_cpu(&mut g, &mesh, &c, &s, "chunk 1024");
     assert!(w.chunk == CHUNK as u64 && w.items > w.slots, "{w:?}");
 }
 
@@ -94,14 +95,14 @@ fn run(chunk: u32, mesh: &Mesh, c: &[Camera], s: &RasterSettings, vs: &[f32]) ->
 #[test]
 fn ordinary_fit_output_is_unchanged_by_items() {
     // a fit's usual problem: every face's range fits one item, so the output is bit for bit that of one
-    // invocation walking each whole face (chunk 2^30: the face-parallel passes before work items)
+    // invocation walking each whole face (WHOLE_FACES: the face-parallel passes before work items)
     let c = cams();
     let mesh = blob(4, 6);
     let s = RasterSettings::square(64, 1e-4);
     let vs: Vec<f32> = v_sil(&mesh, &c, &s).1.iter().map(|&x| x as f32).collect();
     let (s_items, g_items, w) = run(CHUNK, &mesh, &c, &s, &vs);
     assert!(w.longest_face <= CHUNK as u64 && w.items <= w.slots, "{w:?}");
-    let (s_whole, g_whole, w_whole) = run(1 << 30, &mesh, &c, &s, &vs);
+    let (s_whole, g_whole, w_whole) = run(WHOLE_FACES, &mesh, &c, &s, &vs);
     assert_eq!(w_whole.items, w.items);
     assert_eq!(bits(&s_items), bits(&s_whole), "forward changed");
     assert_eq!(gbits(&g_items), gbits(&g_whole), "backward changed");
@@ -113,7 +114,7 @@ fn splitting_keeps_the_forward_exact_and_the_backward_deterministic() {
     let mesh = blob(1, 2).scaled(1.5);
     let s = RasterSettings::square(256, 1e-4);
     let vs: Vec<f32> = v_sil(&mesh, &c, &s).1.iter().map(|&x| x as f32).collect();
-    let (s_whole, g_whole, w_whole) = run(1 << 30, &mesh, &c, &s, &vs);
+    let (s_whole, g_whole, w_whole) = run(WHOLE_FACES, &mesh, &c, &s, &vs);
     let (s_split, g_split, w) = run(CHUNK, &mesh, &c, &s, &vs);
     assert!(w.items > w_whole.items && w.longest_face > CHUNK as u64, "{w:?}");
     // exact fixed-point sums: the same bits however faces are cut
