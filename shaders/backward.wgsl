@@ -8,7 +8,8 @@
 // backward_sum.wgsl adds a face's items in item order into the face's slot; the one item of a face of one
 // item writes the face's slot itself (its sums as they are). No float atomics; with backward_sum, every
 // face slot is written on every run.
-// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y).
+// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y); with whole faces
+// (lib/items.wgsl: WHOLE_FACES) (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> recs: array<FaceRec>;   // see setup.wgsl
@@ -24,15 +25,30 @@ const T_SKIP: f32 = 1e-8;
 
 @compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-    let item = gid.y * nwg.x * GROUP + gid.x;
     let n_slots = u.num_views * u.num_faces;
-    if (item >= item_start[n_slots]) {
-        return;
+    let whole = u.chunk >= WHOLE_FACES;
+    var slot: u32;
+    var item = 0u;
+    var part = 0u;
+    var chunk = u.chunk;
+    if (whole) {
+        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
+        if (gid.x >= u.num_faces) {
+            return;
+        }
+        slot = gid.y * u.num_faces + gid.x;
+    } else {
+        item = gid.y * nwg.x * GROUP + gid.x;
+        if (item >= item_start[n_slots]) {
+            return;
+        }
+        slot = item_slot(item, n_slots);
+        part = item - item_start[slot];
+        chunk = item_start[n_slots + 1u];
     }
-    let slot = item_slot(item, n_slots);
     let r = recs[slot];
     let view = bitcast<u32>(r.inv_len2.w);
-    let piece = item_pixels(item - item_start[slot], item_start[n_slots + 1u], r.range);
+    let piece = item_pixels(part, chunk, r.range);
     var g0 = vec2f(0.0);
     var g1 = vec2f(0.0);
     var g2 = vec2f(0.0);
@@ -85,7 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
             }
         }
     }
-    if (item_start[slot + 1u] - item_start[slot] == 1u) {
+    if (whole || item_start[slot + 1u] - item_start[slot] == 1u) {
         let out = ((slot - view * u.num_faces) * u.num_views + view) * 3u;
         v_face[out] = g0;
         v_face[out + 1u] = g1;

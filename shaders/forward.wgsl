@@ -6,7 +6,8 @@
 // The accumulator must be zero before this pass (the engine clears it); resolve.wgsl reads it.
 // One invocation per work item (lib/items.wgsl): a piece of at most `chunk` pixels of one face's range,
 // so that a large face is shared by many invocations; the sums are exact, so the split changes no bit.
-// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y).
+// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y); with whole faces
+// (lib/items.wgsl: WHOLE_FACES) (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> recs: array<FaceRec>;        // see setup.wgsl
@@ -32,15 +33,31 @@ fn add_fixed(slot: u32, v: f32) {
 
 @compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-    let item = gid.y * nwg.x * GROUP + gid.x;
     let n_slots = u.num_views * u.num_faces;
-    if (item >= item_start[n_slots]) {
+    var slot: u32;
+    var part = 0u;
+    var chunk = u.chunk;
+    if (u.chunk >= WHOLE_FACES) {
+        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
+        if (gid.x >= u.num_faces) {
+            return;
+        }
+        slot = gid.y * u.num_faces + gid.x;
+    } else {
+        let item = gid.y * nwg.x * GROUP + gid.x;
+        if (item >= item_start[n_slots]) {
+            return;
+        }
+        slot = item_slot(item, n_slots);
+        part = item - item_start[slot];
+        chunk = item_start[n_slots + 1u];
+    }
+    let r = recs[slot];
+    if (r.c_flags.w < 0.5) {
         return;
     }
-    let slot = item_slot(item, n_slots);
-    let r = recs[slot];
     let view = bitcast<u32>(r.inv_len2.w);
-    let piece = item_pixels(item - item_start[slot], item_start[n_slots + 1u], r.range);
+    let piece = item_pixels(part, chunk, r.range);
     let inv_sigma = 1.0 / u.sigma;
     let w = f32(u.width);
     let h = f32(u.height);

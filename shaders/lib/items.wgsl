@@ -5,6 +5,11 @@
 // one item, walked exactly as one face invocation walked it before items existed. items.wgsl doubles
 // chunk from u.chunk while the items exceed the capacity.
 
+// u.chunk >= WHOLE_FACES (raster/gpu.rs: WHOLE_FACES, the CPU adapters' default): no items at all; the
+// face passes run one invocation per (face, view) over a (faces, views) grid, as before work items, and
+// neither items.wgsl nor backward_sum.wgsl is dispatched.
+const WHOLE_FACES: u32 = 1073741824u;
+
 // The capacity's unit (raster/gpu.rs: CHUNK).
 const CHUNK: u32 = 1024u;
 

@@ -126,6 +126,9 @@ pub struct RasterBuffers {
     pub item_args: GpuBuf<u32>,
     /// Per work item its part of ∂L/∂corners (backward.wgsl).
     pub v_item: GpuBuf<[f32; 2]>,
+    /// Whether the uniforms last written keep whole faces (chunk ≥ [`WHOLE_FACES`]): then the face
+    /// passes run over a (faces, views) grid and `items` and `backward_sum` are not dispatched.
+    whole: std::cell::Cell<bool>,
     pub vf_offsets: GpuBuf<u32>,
     pub vf_entries: GpuBuf<u32>,
     pub v_verts: GpuBuf<[f32; 4]>,
@@ -215,6 +218,7 @@ impl RasterBuffers {
             item_start,
             item_args,
             v_item,
+            whole: std::cell::Cell::new(false),
             vf_offsets,
             vf_entries,
             v_verts,
@@ -259,6 +263,7 @@ impl RasterBuffers {
             near: s.near as f32,
             chunk,
         };
+        self.whole.set(chunk >= WHOLE_FACES);
         ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
     }
 
@@ -267,28 +272,37 @@ impl RasterBuffers {
         self.cams.write(&ctx.queue, &gc);
     }
 
-    /// project → setup → items → (clear) → forward → resolve.
-    pub fn forward_ops(&self) -> [Op<'_>; 6] {
+    /// project → setup → items → (clear) → forward → resolve; with whole faces no `items`, and `forward`
+    /// over (faces, views).
+    pub fn forward_ops(&self) -> Vec<Op<'_>> {
         let (d, p) = (self.dims, &self.passes);
         let (vg, fg, pg) = (d.verts.div_ceil(GROUP), d.faces.div_ceil(GROUP), (d.width * d.height).div_ceil(GROUP).min(65535));
-        [
-            Op::Dispatch(&p.project, (vg, d.views)),
-            Op::Dispatch(&p.setup, (fg, d.views)),
-            Op::Dispatch(&p.items, (1, 1)),
-            Op::Clear("clear acc", &self.acc.buf),
-            Op::Indirect(&p.forward, &self.item_args.buf),
-            Op::Dispatch(&p.resolve, (pg, d.views)),
-        ]
+        let mut ops = vec![Op::Dispatch(&p.project, (vg, d.views)), Op::Dispatch(&p.setup, (fg, d.views))];
+        if self.whole.get() {
+            ops.extend([Op::Clear("clear acc", &self.acc.buf), Op::Dispatch(&p.forward, (fg, d.views))]);
+        } else {
+            ops.extend([
+                Op::Dispatch(&p.items, (1, 1)),
+                Op::Clear("clear acc", &self.acc.buf),
+                Op::Indirect(&p.forward, &self.item_args.buf),
+            ]);
+        }
+        ops.push(Op::Dispatch(&p.resolve, (pg, d.views)));
+        ops
     }
 
-    /// backward → backward_sum → gather (needs the forward's T, its work items and `v_sil`).
-    pub fn backward_ops(&self) -> [Op<'_>; 3] {
+    /// backward → backward_sum → gather (needs the forward's T, its work items and `v_sil`); with whole
+    /// faces `backward` over (faces, views) and no `backward_sum`.
+    pub fn backward_ops(&self) -> Vec<Op<'_>> {
         let (d, p) = (self.dims, &self.passes);
-        [
-            Op::Indirect(&p.backward, &self.item_args.buf),
-            Op::Dispatch(&p.backward_sum, (d.faces.div_ceil(GROUP), d.views)),
-            Op::Dispatch(&p.gather, (d.verts.div_ceil(GROUP), 1)),
-        ]
+        let fg = d.faces.div_ceil(GROUP);
+        let mut ops = if self.whole.get() {
+            vec![Op::Dispatch(&p.backward, (fg, d.views))]
+        } else {
+            vec![Op::Indirect(&p.backward, &self.item_args.buf), Op::Dispatch(&p.backward_sum, (fg, d.views))]
+        };
+        ops.push(Op::Dispatch(&p.gather, (d.verts.div_ceil(GROUP), 1)));
+        ops
     }
 
     /// How the last forward pass shared out its work (reads the face records and the items back).
@@ -302,8 +316,9 @@ impl RasterBuffers {
             covered += c;
             longest_face = longest_face.max(c);
         }
-        let chunk = starts[n + 1] as u64;
-        Ok(Work { slots: n as u64, covered, longest_face, items: starts[n] as u64, chunk, longest_item: longest_face.min(chunk) })
+        // with whole faces `items` did not run: one invocation per slot
+        let (items, chunk) = if self.whole.get() { (n as u64, WHOLE_FACES as u64) } else { (starts[n] as u64, starts[n + 1] as u64) };
+        Ok(Work { slots: n as u64, covered, longest_face, items, chunk, longest_item: longest_face.min(chunk) })
     }
 }
 
@@ -417,7 +432,7 @@ impl GpuRaster {
     /// its submission's wall time either way.
     pub fn profile(&self, backward: bool) -> Result<Vec<(&'static str, std::time::Duration)>> {
         let (_, b) = self.cache.as_ref().ok_or_else(|| Error::Gpu("nothing prepared".into()))?;
-        let mut ops = b.forward_ops().to_vec();
+        let mut ops = b.forward_ops();
         if backward {
             ops.extend(b.backward_ops());
         }
