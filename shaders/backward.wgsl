@@ -3,29 +3,52 @@
 // edge [e0, e1] (t, q) gets ∂d²/∂e0 = -2 (1 - t)(p - q), ∂d²/∂e1 = -2 t (p - q), times g.
 // As in the forward pass, pixels where the face is outside with d² > r² (D < ε) are not counted.
 // Pixels with T < T_SKIP are skipped: their terms are below 1e-8 of a boundary pixel's.
-// Every slot is written on every run (zeros for skipped faces): nothing relies on
-// cleared memory, and no float atomics are needed — gather.wgsl sums the slots per vertex.
-// Dispatch: (ceil(num_faces / GROUP), num_views, 1).
+// One invocation per work item (lib/items.wgsl: a piece of at most `chunk` pixels of one face's range);
+// each writes its partial sums, in the pixel order of its piece, to its own item slot, and
+// backward_sum.wgsl adds a face's items in item order into the face's slot; the one item of a face of one
+// item writes the face's slot itself (its sums as they are). No float atomics; with backward_sum, every
+// face slot is written on every run.
+// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y); with whole faces
+// (lib/items.wgsl: WHOLE_FACES) (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> recs: array<FaceRec>;   // see setup.wgsl
 @group(0) @binding(2) var<storage, read> trans: array<f32>;      // T per pixel, see resolve.wgsl
 @group(0) @binding(3) var<storage, read> v_sil: array<f32>;      // ∂L/∂S, same layout as trans
-// v_face: ∂L/∂(corner a, b, c) in NDC, face-major so that gather.wgsl reads one face's views
-// contiguously: at (face * num_views + view) * 3 + corner
-@group(0) @binding(4) var<storage, read_write> v_face: array<vec2f>;
+@group(0) @binding(4) var<storage, read> item_start: array<u32>; // see items.wgsl
+// v_item: this item's part of ∂L/∂(corner a, b, c) in NDC, at item * 3 + corner
+@group(0) @binding(5) var<storage, read_write> v_item: array<vec2f>;
+// v_face: ∂L/∂(corner a, b, c) in NDC per face, see backward_sum.wgsl (written here for faces of one item)
+@group(0) @binding(6) var<storage, read_write> v_face: array<vec2f>;
 
 const T_SKIP: f32 = 1e-8;
 
 @compute @workgroup_size(GROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-    let f = gid.x;
-    let view = gid.y;
-    if (f >= u.num_faces) {
-        return;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+    let n_slots = u.num_views * u.num_faces;
+    let whole = u.chunk >= WHOLE_FACES;
+    var slot: u32;
+    var item = 0u;
+    var part = 0u;
+    var chunk = u.chunk;
+    if (whole) {
+        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
+        if (gid.x >= u.num_faces) {
+            return;
+        }
+        slot = gid.y * u.num_faces + gid.x;
+    } else {
+        item = gid.y * nwg.x * GROUP + gid.x;
+        if (item >= item_start[n_slots]) {
+            return;
+        }
+        slot = item_slot(item, n_slots);
+        part = item - item_start[slot];
+        chunk = item_start[n_slots + 1u];
     }
-    let slot = view * u.num_faces + f;
     let r = recs[slot];
+    let view = bitcast<u32>(r.inv_len2.w);
+    let piece = item_pixels(part, chunk, r.range);
     var g0 = vec2f(0.0);
     var g1 = vec2f(0.0);
     var g2 = vec2f(0.0);
@@ -38,8 +61,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         let h = f32(u.height);
         let base = view * u.width * u.height;
         let x_cull = -u.cull_r * u.cull_r * inv_sigma;
-        let n = range_count(r.range);
-        var ij = vec2i(r.range.x - 1, r.range.z);
+        let n = piece.z;
+        var ij = piece.xy;
         for (var k = 0; k < n; k++) {
             ij = next_pixel(ij, r.range);
             let i = ij.x;
@@ -78,8 +101,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
             }
         }
     }
-    let out = (f * u.num_views + view) * 3u;
-    v_face[out] = g0;
-    v_face[out + 1u] = g1;
-    v_face[out + 2u] = g2;
+    if (whole || item_start[slot + 1u] - item_start[slot] == 1u) {
+        let out = ((slot - view * u.num_faces) * u.num_views + view) * 3u;
+        v_face[out] = g0;
+        v_face[out + 1u] = g1;
+        v_face[out + 2u] = g2;
+        return;
+    }
+    v_item[item * 3u] = g0;
+    v_item[item * 3u + 1u] = g1;
+    v_item[item * 3u + 2u] = g2;
 }

@@ -4,12 +4,16 @@
 // order in which faces arrive: bit-identical from run to run, with no float atomics and no ordered bins.
 // A term is capped at SOFTPLUS_CAP: beyond it T < e^-88 is already 0 in f32, so nothing changes.
 // The accumulator must be zero before this pass (the engine clears it); resolve.wgsl reads it.
-// Dispatch: (ceil(num_faces / GROUP), num_views, 1).
+// One invocation per work item (lib/items.wgsl): a piece of at most `chunk` pixels of one face's range,
+// so that a large face is shared by many invocations; the sums are exact, so the split changes no bit.
+// Dispatch: indirect, from items.wgsl (ceil(items / GROUP) workgroups as x × y); with whole faces
+// (lib/items.wgsl: WHOLE_FACES) (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> recs: array<FaceRec>;        // see setup.wgsl
 // acc: per (view, pixel) at 2 * (view * W * H + j * W + i): fraction word, then integer word
 @group(0) @binding(2) var<storage, read_write> acc: array<atomic<u32>>;
+@group(0) @binding(3) var<storage, read> item_start: array<u32>;      // see items.wgsl
 
 const SOFTPLUS_CAP: f32 = 100.0;
 
@@ -28,23 +32,39 @@ fn add_fixed(slot: u32, v: f32) {
 }
 
 @compute @workgroup_size(GROUP)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-    let f = gid.x;
-    let view = gid.y;
-    if (f >= u.num_faces) {
-        return;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+    let n_slots = u.num_views * u.num_faces;
+    var slot: u32;
+    var part = 0u;
+    var chunk = u.chunk;
+    if (u.chunk >= WHOLE_FACES) {
+        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
+        if (gid.x >= u.num_faces) {
+            return;
+        }
+        slot = gid.y * u.num_faces + gid.x;
+    } else {
+        let item = gid.y * nwg.x * GROUP + gid.x;
+        if (item >= item_start[n_slots]) {
+            return;
+        }
+        slot = item_slot(item, n_slots);
+        part = item - item_start[slot];
+        chunk = item_start[n_slots + 1u];
     }
-    let r = recs[view * u.num_faces + f];
+    let r = recs[slot];
     if (r.c_flags.w < 0.5) {
         return;
     }
+    let view = bitcast<u32>(r.inv_len2.w);
+    let piece = item_pixels(part, chunk, r.range);
     let inv_sigma = 1.0 / u.sigma;
     let w = f32(u.width);
     let h = f32(u.height);
     let base = view * u.width * u.height;
     let x_cull = -u.cull_r * u.cull_r * inv_sigma;  // outside and d² > r²: D < ε, not counted
-    let n = range_count(r.range);
-    var ij = vec2i(r.range.x - 1, r.range.z);
+    let n = piece.z;
+    var ij = piece.xy;
     for (var k = 0; k < n; k++) {
         ij = next_pixel(ij, r.range);
         let i = ij.x;

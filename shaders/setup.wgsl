@@ -1,12 +1,14 @@
 // setup.wgsl — per (face, view): the face record: corners, flags, and the inclusive pixel range of its
 // screen bounding box grown by cull_r (outside it D_f < ε). Faces with a vertex at z_c <= near, or a
-// non-finite corner, are not drawn (empty range).
+// non-finite corner, are not drawn (empty range). It also leaves in item_start[slot] the slot's number of
+// work items at u.chunk pixels each (lib/items.wgsl; 0 if not drawn), which items.wgsl turns into offsets.
 // Dispatch: (ceil(num_faces / GROUP), num_views, 1).
 
 @group(0) @binding(0) var<uniform> u: RasterUniforms;
 @group(0) @binding(1) var<storage, read> proj: array<vec4f>;          // see project.wgsl
 @group(0) @binding(2) var<storage, read> faces: array<u32>;           // 3 vertex indices per face
 @group(0) @binding(3) var<storage, read_write> recs: array<FaceRec>;  // view * num_faces + face
+@group(0) @binding(4) var<storage, read_write> item_start: array<u32>; // see items.wgsl
 
 const EMPTY: vec4i = vec4i(0, -1, 0, -1);
 
@@ -56,6 +58,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         }
         range = pixel_range(min(a, min(b, c)) - vec2f(u.cull_r), max(a, max(b, c)) + vec2f(u.cull_r));
     }
+    item_start[view * u.num_faces + f] = (u32(range_count(range)) + u.chunk - 1u) / u.chunk;
     recs[view * u.num_faces + f] = FaceRec(vec4f(a, b), vec4f(c, can_inside, select(0.0, 1.0, drawn)), range,
-        vec4f(inv_len2(b - a), inv_len2(c - b), inv_len2(a - c), 0.0));
+        vec4f(inv_len2(b - a), inv_len2(c - b), inv_len2(a - c), bitcast<f32>(view)));
 }

@@ -18,6 +18,8 @@ mod fit_cli;
 mod gpu_vs_cpu;
 #[path = "all/gradients.rs"]
 mod gradients;
+#[path = "all/items.rs"]
+mod items;
 #[path = "all/large_steps.rs"]
 mod large_steps;
 #[path = "all/mesh.rs"]

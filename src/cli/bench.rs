@@ -41,6 +41,15 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Raster benchmark: also print how the face passes share out their work per case: invocations and
+    /// the longest pixel loop of one invocation, with one invocation per face (before work items) and
+    /// per work item (now). Always in the JSON.
+    #[arg(long)]
+    work: bool,
+    /// Raster benchmark: pixels per work item of the face passes (default: 1024 on a GPU; on a CPU
+    /// adapter such as lavapipe every face is one item, 1073741824).
+    #[arg(long)]
+    chunk: Option<u32>,
     /// `bench fit` only: time each GPU pass of the SoftRas demo's step (120 views at 64², level 4), with
     /// timestamps where the adapter has them, else one submission per pass; and the fitter's setup time
     /// with and without compiled pipelines.
@@ -82,8 +91,23 @@ struct Row {
     level: u32,
     faces: usize,
     size: u32,
+    /// Wall time of a submission and its wait (no readback).
     gpu_forward_ms: f64,
     gpu_forward_backward_ms: f64,
+    /// The passes' own times summed (GPU timestamps if `timestamps`, else one submission per pass),
+    /// without the accumulator clear.
+    gpu_forward_passes_ms: f64,
+    gpu_forward_backward_passes_ms: f64,
+    /// Reading S back to the host, on its own.
+    readback_ms: f64,
+    /// Whether the pass times come from GPU timestamps.
+    timestamps: bool,
+    /// Σ over faces of the pixels of its grown range: the (face, pixel) pairs the face passes visit.
+    covered_pixels: u64,
+    /// `gpu_forward_backward_passes_ms` per covered pixel, in ns.
+    ns_per_covered_pixel: f64,
+    /// How the face passes share out the work (see `--work`).
+    work: softras::raster::gpu::Work,
     cpu_forward_ms: Option<f64>,
     cpu_forward_backward_ms: Option<f64>,
     /// CPU time / GPU time for forward + backward.
@@ -106,6 +130,12 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> softras::Result<()>) -> softras
 fn validate(a: &BenchArgs) -> softras::Result<()> {
     if a.passes && a.what != What::Fit {
         return Err(Error::invalid("--passes applies to `bench fit` only"));
+    }
+    if (a.work || a.chunk.is_some()) && a.what != What::Raster {
+        return Err(Error::invalid("--work and --chunk apply to `bench` (raster) only"));
+    }
+    if let Some(c) = a.chunk.filter(|c| !(1..=softras::raster::gpu::WHOLE_FACES).contains(c)) {
+        return Err(Error::invalid(format!("--chunk must be in 1..={}, got {c}", softras::raster::gpu::WHOLE_FACES)));
     }
     use softras::Error;
     if !(a.fps.is_finite() && (1.0..=1000.0).contains(&a.fps)) {
@@ -146,14 +176,33 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
     }
     let ctx = GpuContext::shared()?;
     let mut gpu = GpuRaster::new(ctx.clone())?;
+    if let Some(c) = a.chunk {
+        gpu.set_chunk(c);
+    }
     let cam = Camera::new(2.732, 30.0, 0.0, 30.0)?;
     let mut rows = Vec::new();
     if !a.json {
         println!("adapter: {}", ctx.describe());
         println!("camera 2.732,30,0, view angle 30, sigma 1e-4; median of {} runs; times in ms", a.reps);
         println!(
-            "{:>5} {:>6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9}",
-            "level", "faces", "size", "gpu fwd", "gpu f+b", "cpu fwd", "cpu f+b", "cpu/gpu"
+            "gpu fwd, gpu f+b: one submission and its wait (no readback); fwd pass, f+b pass: the passes' own times summed ({}), \
+             without the accumulator clear; readback: S to the host; ns/cov px: f+b pass per covered pixel (Σ of the faces' grown ranges)",
+            if ctx.has_timestamps() { "GPU timestamps" } else { "no timestamps on this adapter: one submission per pass" }
+        );
+        println!(
+            "{:>5} {:>6} {:>5} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>9}",
+            "level",
+            "faces",
+            "size",
+            "gpu fwd",
+            "gpu f+b",
+            "fwd pass",
+            "f+b pass",
+            "readback",
+            "ns/cov px",
+            "cpu fwd",
+            "cpu f+b",
+            "cpu/gpu"
         );
     }
     for &level in &a.levels {
@@ -174,6 +223,20 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
             gpu.run(&mesh, &cams, &s, Some(&v_sil32))?;
             let gf = median_ms(a.reps, || gpu.submit(false))?;
             let gfb = median_ms(a.reps, || gpu.submit(true))?;
+            let pass_ms = |backward: bool| -> softras::Result<f64> {
+                let mut t = Vec::with_capacity(a.reps.max(1));
+                for _ in 0..a.reps.max(1) {
+                    let passes = gpu.profile(backward)?;
+                    t.push(passes.iter().filter(|(name, _)| *name != "clear acc").map(|(_, d)| d.as_secs_f64() * 1e3).sum::<f64>());
+                }
+                t.sort_by(f64::total_cmp);
+                Ok(t[t.len() / 2])
+            };
+            let pf = pass_ms(false)?;
+            let pfb = pass_ms(true)?;
+            let buffers = gpu.buffers().expect("ran");
+            let readback = median_ms(a.reps, || ctx.read(&buffers.sil).map(|_| ()))?;
+            let work = buffers.work(&ctx)?;
             let cpu_ok = (mesh.faces.len() as f64) * (s.pixels() as f64) <= a.cpu_budget;
             let (cf, cfb) = if cpu_ok {
                 let r = a.reps.min(3);
@@ -196,6 +259,13 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
                 size,
                 gpu_forward_ms: gf,
                 gpu_forward_backward_ms: gfb,
+                gpu_forward_passes_ms: pf,
+                gpu_forward_backward_passes_ms: pfb,
+                readback_ms: readback,
+                timestamps: ctx.has_timestamps(),
+                covered_pixels: work.covered,
+                ns_per_covered_pixel: pfb * 1e6 / work.covered.max(1) as f64,
+                work,
                 cpu_forward_ms: cf,
                 cpu_forward_backward_ms: cfb,
                 speedup: cfb.map(|c| c / gfb),
@@ -203,18 +273,38 @@ pub fn run(a: BenchArgs) -> softras::Result<()> {
             if !a.json {
                 let o = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
                 println!(
-                    "{:>5} {:>6} {:>5} {:>10.2} {:>10.2} {:>10} {:>10} {:>9}",
+                    "{:>5} {:>6} {:>5} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>9.2} {:>9.3} {:>10} {:>10} {:>9}",
                     row.level,
                     row.faces,
                     row.size,
                     row.gpu_forward_ms,
                     row.gpu_forward_backward_ms,
+                    row.gpu_forward_passes_ms,
+                    row.gpu_forward_backward_passes_ms,
+                    row.readback_ms,
+                    row.ns_per_covered_pixel,
                     o(row.cpu_forward_ms),
                     o(row.cpu_forward_backward_ms),
                     row.speedup.map_or("-".into(), |x| format!("{x:.1}×"))
                 );
             }
             rows.push(row);
+        }
+    }
+    if a.work && !a.json {
+        println!();
+        println!("work of the face passes (forward, backward): one invocation per (face, view) walking its whole grown range,");
+        println!("as before work items, against one per work item (a piece of at most `chunk` pixels of a face's range)");
+        println!(
+            "{:>5} {:>6} {:>5} {:>12} | {:>9} {:>12} | {:>9} {:>6} {:>12}",
+            "level", "faces", "size", "covered px", "per face", "longest loop", "items", "chunk", "longest loop"
+        );
+        for r in &rows {
+            let w = &r.work;
+            println!(
+                "{:>5} {:>6} {:>5} {:>12} | {:>9} {:>12} | {:>9} {:>6} {:>12}",
+                r.level, r.faces, r.size, w.covered, w.slots, w.longest_face, w.items, w.chunk, w.longest_item
+            );
         }
     }
     if a.json {

@@ -187,11 +187,20 @@ pub struct GpuBuf<T: Pod> {
 
 impl<T: Pod> GpuBuf<T> {
     pub fn storage(device: &wgpu::Device, label: &str, len: usize) -> Self {
+        Self::with_usage(device, label, len, wgpu::BufferUsages::empty())
+    }
+
+    /// A storage buffer that is also the arguments of indirect dispatches ([`Op::Indirect`](pass::Op)).
+    pub fn indirect(device: &wgpu::Device, label: &str, len: usize) -> Self {
+        Self::with_usage(device, label, len, wgpu::BufferUsages::INDIRECT)
+    }
+
+    fn with_usage(device: &wgpu::Device, label: &str, len: usize, extra: wgpu::BufferUsages) -> Self {
         let size = ((len.max(1) * std::mem::size_of::<T>()) as u64).next_multiple_of(4);
         let buf = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST | extra,
             mapped_at_creation: false,
         });
         GpuBuf { buf, len, _t: PhantomData }

@@ -84,11 +84,12 @@ macro_rules! gpu_pass {
 }
 
 /// The shared WGSL files (`shaders/lib/`), by name.
-pub const LIBS: [(&str, &str); 6] = [
+pub const LIBS: [(&str, &str); 7] = [
     ("raster", include_str!("../../shaders/lib/raster.wgsl")),
     ("camera", include_str!("../../shaders/lib/camera.wgsl")),
     ("math", include_str!("../../shaders/lib/math.wgsl")),
     ("pixels", include_str!("../../shaders/lib/pixels.wgsl")),
+    ("items", include_str!("../../shaders/lib/items.wgsl")),
     ("fit", include_str!("../../shaders/lib/fit.wgsl")),
     ("reduce", include_str!("../../shaders/lib/reduce.wgsl")),
 ];
@@ -217,9 +218,13 @@ impl GpuContext {
 }
 
 /// One GPU operation of a step.
+#[derive(Clone, Copy)]
 pub enum Op<'a> {
     /// A bound pass over workgroups x × y.
     Dispatch(&'a Bound, (u32, u32)),
+    /// A bound pass over the workgroups (x, y, z) that an earlier pass wrote at the start of the buffer
+    /// (which has `INDIRECT` usage).
+    Indirect(&'a Bound, &'a wgpu::Buffer),
     /// Zeroes a buffer (named for profiles).
     Clear(&'static str, &'a wgpu::Buffer),
 }
@@ -227,7 +232,7 @@ pub enum Op<'a> {
 impl Op<'_> {
     pub fn name(&self) -> &'static str {
         match self {
-            Op::Dispatch(b, _) => b.pipeline.name,
+            Op::Dispatch(b, _) | Op::Indirect(b, _) => b.pipeline.name,
             Op::Clear(name, _) => name,
         }
     }
@@ -242,17 +247,35 @@ pub fn encode(enc: &mut wgpu::CommandEncoder, ops: &[Op]) {
                 enc.clear_buffer(buf, 0, None);
                 k += 1;
             }
-            Op::Dispatch(..) => {
+            Op::Dispatch(..) | Op::Indirect(..) => {
                 let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(ops[k].name()), timestamp_writes: None });
-                while let Some(Op::Dispatch(bound, (x, y))) = ops.get(k) {
-                    cp.set_pipeline(&bound.pipeline.pipeline);
-                    cp.set_bind_group(0, &bound.group, &[]);
-                    cp.dispatch_workgroups(*x, *y, 1);
+                while let Some(op) = ops.get(k) {
+                    if !record(&mut cp, op) {
+                        break;
+                    }
                     k += 1;
                 }
             }
         }
     }
+}
+
+/// Records a dispatch `op` into `cp`; false (nothing recorded) for an op that is not a dispatch.
+fn record(cp: &mut wgpu::ComputePass, op: &Op) -> bool {
+    match op {
+        Op::Dispatch(bound, (x, y)) => {
+            cp.set_pipeline(&bound.pipeline.pipeline);
+            cp.set_bind_group(0, &bound.group, &[]);
+            cp.dispatch_workgroups(*x, *y, 1);
+        }
+        Op::Indirect(bound, args) => {
+            cp.set_pipeline(&bound.pipeline.pipeline);
+            cp.set_bind_group(0, &bound.group, &[]);
+            cp.dispatch_workgroups_indirect(args, 0);
+        }
+        Op::Clear(..) => return false,
+    }
+    true
 }
 
 /// One compute pass running (bound pass, workgroups x × y) in order.
@@ -280,7 +303,7 @@ pub fn profile(ctx: &GpuContext, ops: &[Op]) -> Result<Vec<(&'static str, std::t
     });
     for op in ops {
         let mut enc = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(op.name()) });
-        let (Some((set, resolve, read)), Op::Dispatch(bound, (x, y))) = (&stamps, op) else {
+        let (Some((set, resolve, read)), Op::Dispatch(..) | Op::Indirect(..)) = (&stamps, op) else {
             encode(&mut enc, std::slice::from_ref(op));
             let t0 = std::time::Instant::now();
             ctx.queue.submit([enc.finish()]);
@@ -295,9 +318,7 @@ pub fn profile(ctx: &GpuContext, ops: &[Op]) -> Result<Vec<(&'static str, std::t
                 end_of_pass_write_index: Some(1),
             };
             let mut cp = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(op.name()), timestamp_writes: Some(writes) });
-            cp.set_pipeline(&bound.pipeline.pipeline);
-            cp.set_bind_group(0, &bound.group, &[]);
-            cp.dispatch_workgroups(*x, *y, 1);
+            record(&mut cp, op);
         }
         enc.resolve_query_set(set, 0..2, resolve, 0);
         enc.copy_buffer_to_buffer(resolve, 0, &read.buf, 0, 16);

@@ -1,8 +1,11 @@
 //! The GPU engine: the buffers of one rasterization problem on softras's device ([`crate::gpu`]) and
 //! the passes of [`super::passes`] bound to them, in order:
-//! `project` → `setup` → `forward` → `resolve` (S and log T), then `backward` → `gather` (∂L/∂vertex).
+//! `project` → `setup` → `items` → `forward` → `resolve` (S and log T), then `backward` → `backward_sum`
+//! → `gather` (∂L/∂vertex). `forward` and `backward` run one invocation per work item (a piece of at most
+//! [`CHUNK`] pixels of a face's grown range, more while the items exceed [`Dims::item_capacity`]) and are
+//! dispatched indirectly with the arguments `items` writes.
 //! Front-end checks (sizes, σ, device limits) happen here, before any dispatch; kernels assume valid input.
-use super::passes::{Backward, Forward, Gather, GpuCamera, Project, RasterUniforms, Resolve, Setup};
+use super::passes::{Backward, BackwardSum, Forward, Gather, GpuCamera, Items, Project, RasterUniforms, Resolve, Setup};
 use super::{RasterSettings, SoftRasterizer, check_image_len, validate_inputs};
 use crate::camera::Camera;
 use crate::error::{Error, Result};
@@ -26,9 +29,35 @@ pub struct Dims {
     pub height: u32,
 }
 
+/// Pixels per work item of the face passes before any doubling on a GPU (`CHUNK` in
+/// shaders/lib/items.wgsl).
+pub const CHUNK: u32 = 1024;
+/// A chunk that keeps every face one item: one invocation walks its whole range, as before work items.
+pub const WHOLE_FACES: u32 = 1 << 30;
+
+/// The chunk of a device: [`CHUNK`], but [`WHOLE_FACES`] on a CPU adapter (lavapipe), which has no idle
+/// lanes for the pieces to fill and where the split only costs (level 1 at 2048²: forward + backward
+/// 267 ms split at 1024 or 8192 pixels against 152 ms whole, 2 cores; docs/benchmarks.md).
+pub fn default_chunk(ctx: &GpuContext) -> u32 {
+    if ctx.info.device_type == wgpu::DeviceType::Cpu { WHOLE_FACES } else { CHUNK }
+}
+
 impl Dims {
     pub fn pixels(&self) -> usize {
         self.width as usize * self.height as usize * self.views as usize
+    }
+
+    /// (view, face) slots.
+    pub fn slots(&self) -> u64 {
+        self.views as u64 * self.faces as u64
+    }
+
+    /// Work items the buffers hold (`item_capacity` in shaders/lib/items.wgsl): one per slot plus 16
+    /// covers of every view in [`CHUNK`]-pixel pieces (the grown ranges of a closed mesh cover a view
+    /// several times over: 6.6× for a level-3 sphere at 512²); beyond it the pieces grow.
+    pub fn item_capacity(&self) -> u64 {
+        let per_view = (self.width as u64 * self.height as u64).div_ceil(CHUNK as u64);
+        self.slots() + 16 * self.views as u64 * per_view
     }
 
     /// Checks every buffer and dispatch against the device's limits, with a message saying what to lower.
@@ -39,6 +68,7 @@ impl Dims {
             ("per-pixel accumulators", self.pixels() as u64 * 8, "image size or number of views"),
             ("face records", v * f * 64, "number of faces or views"),
             ("face gradients", v * f * 24, "number of faces or views"),
+            ("work-item gradients", self.item_capacity() * 24, "number of faces, views or the image size"),
             ("projected vertices", v * self.verts as u64 * 16, "number of vertices or views"),
         ] {
             if bytes > max_bind {
@@ -51,6 +81,9 @@ impl Dims {
         // pixel covered by every face stays below 2^32 while faces × 100 does (42.9 M faces); the
         // dispatch limit below (65535 × 64 = 4.2 M faces) leaves 10× headroom. Checked, not assumed.
         const SOFTPLUS_CAP: u64 = 100;
+        if self.item_capacity() + 2 > u32::MAX as u64 {
+            return Err(Error::invalid("too many faces × views or pixels for the work-item counts: lower them"));
+        }
         if f * SOFTPLUS_CAP >= 1 << 32 {
             return Err(Error::invalid(format!(
                 "{f} faces could overflow the forward pass's fixed-point sums (at most {}): simplify the mesh",
@@ -87,6 +120,15 @@ pub struct RasterBuffers {
     pub sil: GpuBuf<f32>,
     pub v_sil: GpuBuf<f32>,
     pub v_face: GpuBuf<[f32; 2]>,
+    /// Work items (see items.wgsl): per slot its first item, then the total and the chunk.
+    pub item_start: GpuBuf<u32>,
+    /// The indirect dispatch arguments of `forward` and `backward` (x, y, z).
+    pub item_args: GpuBuf<u32>,
+    /// Per work item its part of ∂L/∂corners (backward.wgsl).
+    pub v_item: GpuBuf<[f32; 2]>,
+    /// Whether the uniforms last written keep whole faces (chunk ≥ [`WHOLE_FACES`]): then the face
+    /// passes run over a (faces, views) grid and `items` and `backward_sum` are not dispatched.
+    whole: std::cell::Cell<bool>,
     pub vf_offsets: GpuBuf<u32>,
     pub vf_entries: GpuBuf<u32>,
     pub v_verts: GpuBuf<[f32; 4]>,
@@ -97,9 +139,11 @@ pub struct RasterBuffers {
 struct RasterPasses {
     project: Bound,
     setup: Bound,
+    items: Bound,
     forward: Bound,
     resolve: Bound,
     backward: Bound,
+    backward_sum: Bound,
     gather: Bound,
 }
 
@@ -125,15 +169,28 @@ impl RasterBuffers {
         let sil = GpuBuf::storage(d, "sil", px);
         let v_sil = GpuBuf::storage(d, "v_sil", px);
         let v_face = GpuBuf::storage(d, "v_face", views * nf * 3);
+        let item_start = GpuBuf::storage(d, "item_start", views * nf + 2);
+        let item_args = GpuBuf::indirect(d, "item_args", 4);
+        let v_item = GpuBuf::storage(d, "v_item", dims.item_capacity() as usize * 3);
         let vf_offsets = GpuBuf::storage(d, "vf_offsets", vf.offsets.len());
         let vf_entries = GpuBuf::storage(d, "vf_entries", vf.entries.len());
         let v_verts = GpuBuf::storage(d, "v_verts", nv);
         let passes = RasterPasses {
             project: ctx.bind(&Project { u: &u, cams: &cams.buf, verts: &verts.buf, proj: &proj.buf })?,
-            setup: ctx.bind(&Setup { u: &u, proj: &proj.buf, faces: &faces.buf, recs: &recs.buf })?,
-            forward: ctx.bind(&Forward { u: &u, recs: &recs.buf, acc: &acc.buf })?,
+            setup: ctx.bind(&Setup { u: &u, proj: &proj.buf, faces: &faces.buf, recs: &recs.buf, item_start: &item_start.buf })?,
+            items: ctx.bind(&Items { u: &u, item_start: &item_start.buf, args: &item_args.buf })?,
+            forward: ctx.bind(&Forward { u: &u, recs: &recs.buf, acc: &acc.buf, item_start: &item_start.buf })?,
             resolve: ctx.bind(&Resolve { u: &u, acc: &acc.buf, log_t: &log_t.buf, sil: &sil.buf, trans: &trans.buf })?,
-            backward: ctx.bind(&Backward { u: &u, recs: &recs.buf, trans: &trans.buf, v_sil: &v_sil.buf, v_face: &v_face.buf })?,
+            backward: ctx.bind(&Backward {
+                u: &u,
+                recs: &recs.buf,
+                trans: &trans.buf,
+                v_sil: &v_sil.buf,
+                item_start: &item_start.buf,
+                v_item: &v_item.buf,
+                v_face: &v_face.buf,
+            })?,
+            backward_sum: ctx.bind(&BackwardSum { u: &u, item_start: &item_start.buf, v_item: &v_item.buf, v_face: &v_face.buf })?,
             gather: ctx.bind(&Gather {
                 u: &u,
                 cams: &cams.buf,
@@ -158,6 +215,10 @@ impl RasterBuffers {
             sil,
             v_sil,
             v_face,
+            item_start,
+            item_args,
+            v_item,
+            whole: std::cell::Cell::new(false),
             vf_offsets,
             vf_entries,
             v_verts,
@@ -176,9 +237,10 @@ impl RasterBuffers {
         Ok(b)
     }
 
-    /// Uploads uniforms, cameras and vertex positions.
-    pub fn upload(&self, ctx: &GpuContext, mesh: &Mesh, cams: &[Camera], s: &RasterSettings) {
-        self.write_settings(ctx, s);
+    /// Uploads uniforms (work items of `chunk` pixels, see [`GpuRaster::set_chunk`]), cameras and vertex
+    /// positions.
+    pub fn upload(&self, ctx: &GpuContext, mesh: &Mesh, cams: &[Camera], s: &RasterSettings, chunk: u32) {
+        self.write_uniforms(ctx, s, chunk);
         self.write_cameras(ctx, cams);
         let v: Vec<[f32; 4]> = mesh.vertices.iter().map(|p| [p.x, p.y, p.z, 0.0]).collect();
         self.verts.write(&ctx.queue, &v);
@@ -186,6 +248,10 @@ impl RasterBuffers {
 
     /// Uploads the uniforms (σ, cull radius, near, sizes): they take effect at the next submission.
     pub fn write_settings(&self, ctx: &GpuContext, s: &RasterSettings) {
+        self.write_uniforms(ctx, s, default_chunk(ctx));
+    }
+
+    fn write_uniforms(&self, ctx: &GpuContext, s: &RasterSettings, chunk: u32) {
         let u = RasterUniforms {
             width: s.width,
             height: s.height,
@@ -195,7 +261,9 @@ impl RasterBuffers {
             sigma: s.sigma as f32,
             cull_r: s.cull_radius() as f32,
             near: s.near as f32,
+            chunk,
         };
+        self.whole.set(chunk >= WHOLE_FACES);
         ctx.queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&u));
     }
 
@@ -204,24 +272,77 @@ impl RasterBuffers {
         self.cams.write(&ctx.queue, &gc);
     }
 
-    /// project → setup → (clear) → forward → resolve.
-    pub fn forward_ops(&self) -> [Op<'_>; 5] {
+    /// project → setup → items → (clear) → forward → resolve; with whole faces no `items`, and `forward`
+    /// over (faces, views).
+    pub fn forward_ops(&self) -> Vec<Op<'_>> {
         let (d, p) = (self.dims, &self.passes);
         let (vg, fg, pg) = (d.verts.div_ceil(GROUP), d.faces.div_ceil(GROUP), (d.width * d.height).div_ceil(GROUP).min(65535));
-        [
-            Op::Dispatch(&p.project, (vg, d.views)),
-            Op::Dispatch(&p.setup, (fg, d.views)),
-            Op::Clear("clear acc", &self.acc.buf),
-            Op::Dispatch(&p.forward, (fg, d.views)),
-            Op::Dispatch(&p.resolve, (pg, d.views)),
-        ]
+        let mut ops = vec![Op::Dispatch(&p.project, (vg, d.views)), Op::Dispatch(&p.setup, (fg, d.views))];
+        if self.whole.get() {
+            ops.extend([Op::Clear("clear acc", &self.acc.buf), Op::Dispatch(&p.forward, (fg, d.views))]);
+        } else {
+            ops.extend([
+                Op::Dispatch(&p.items, (1, 1)),
+                Op::Clear("clear acc", &self.acc.buf),
+                Op::Indirect(&p.forward, &self.item_args.buf),
+            ]);
+        }
+        ops.push(Op::Dispatch(&p.resolve, (pg, d.views)));
+        ops
     }
 
-    /// backward → gather (needs the forward's T and `v_sil`).
-    pub fn backward_ops(&self) -> [Op<'_>; 2] {
+    /// backward → backward_sum → gather (needs the forward's T, its work items and `v_sil`); with whole
+    /// faces `backward` over (faces, views) and no `backward_sum`.
+    pub fn backward_ops(&self) -> Vec<Op<'_>> {
         let (d, p) = (self.dims, &self.passes);
-        [Op::Dispatch(&p.backward, (d.faces.div_ceil(GROUP), d.views)), Op::Dispatch(&p.gather, (d.verts.div_ceil(GROUP), 1))]
+        let fg = d.faces.div_ceil(GROUP);
+        let mut ops = if self.whole.get() {
+            vec![Op::Dispatch(&p.backward, (fg, d.views))]
+        } else {
+            vec![Op::Indirect(&p.backward, &self.item_args.buf), Op::Dispatch(&p.backward_sum, (fg, d.views))]
+        };
+        ops.push(Op::Dispatch(&p.gather, (d.verts.div_ceil(GROUP), 1)));
+        ops
     }
+
+    /// How the last forward pass shared out its work (reads the face records and the items back).
+    pub fn work(&self, ctx: &GpuContext) -> Result<Work> {
+        let recs = ctx.read(&self.recs)?;
+        let starts = ctx.read(&self.item_start)?;
+        let n = recs.len();
+        let counts = recs.iter().map(|r| if r.c_flags[3] > 0.5 { range_pixels(r.range) } else { 0 });
+        let (mut covered, mut longest_face) = (0u64, 0u64);
+        for c in counts {
+            covered += c;
+            longest_face = longest_face.max(c);
+        }
+        // with whole faces `items` did not run: one invocation per slot
+        let (items, chunk) = if self.whole.get() { (n as u64, WHOLE_FACES as u64) } else { (starts[n] as u64, starts[n + 1] as u64) };
+        Ok(Work { slots: n as u64, covered, longest_face, items, chunk, longest_item: longest_face.min(chunk) })
+    }
+}
+
+/// Pixels of an inclusive range (i0, i1, j0, j1); 0 if empty.
+fn range_pixels(r: [i32; 4]) -> u64 {
+    if r[0] > r[1] || r[2] > r[3] { 0 } else { (r[1] - r[0] + 1) as u64 * (r[3] - r[2] + 1) as u64 }
+}
+
+/// The work distribution of the face passes (`forward`, `backward`) for one problem: before work items,
+/// one invocation per (view, face) slot walking its whole grown range; with them, one per item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Work {
+    /// (view, face) slots: the invocations of a face-parallel pass.
+    pub slots: u64,
+    /// Σ over drawn slots of the pixels of the grown range: the (face, pixel) pairs a pass visits.
+    pub covered: u64,
+    /// The largest grown range: the longest pixel loop of one face-parallel invocation.
+    pub longest_face: u64,
+    /// Work items: the invocations of the item passes.
+    pub items: u64,
+    /// Pixels per item.
+    pub chunk: u64,
+    /// The longest pixel loop of one item invocation.
+    pub longest_item: u64,
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -232,6 +353,7 @@ impl RasterBuffers {
 pub struct GpuRaster {
     pub ctx: Arc<GpuContext>,
     cache: Option<(Vec<[u32; 3]>, RasterBuffers)>,
+    chunk: u32,
 }
 
 impl GpuRaster {
@@ -240,11 +362,23 @@ impl GpuRaster {
     pub fn new(ctx: Arc<GpuContext>) -> Result<GpuRaster> {
         ctx.pipeline::<Project>()?;
         ctx.pipeline::<Setup>()?;
+        ctx.pipeline::<Items>()?;
         ctx.pipeline::<Forward>()?;
         ctx.pipeline::<Resolve>()?;
         ctx.pipeline::<Backward>()?;
+        ctx.pipeline::<BackwardSum>()?;
         ctx.pipeline::<Gather>()?;
-        Ok(GpuRaster { ctx, cache: None })
+        let chunk = default_chunk(&ctx);
+        Ok(GpuRaster { ctx, cache: None, chunk })
+    }
+
+    /// Pixels per work item of the face passes from the next call on (default [`default_chunk`], clamped
+    /// to 1 ..= 2^30; [`WHOLE_FACES`] makes every face one item: one invocation walks its whole range, as
+    /// before work items). Results depend on it only where a face's range is split (the backward pass's
+    /// sums); tests use it to split small faces and to compare with unsplit runs, `bench --chunk` to time
+    /// a split on any adapter.
+    pub fn set_chunk(&mut self, chunk: u32) {
+        self.chunk = chunk.clamp(1, 1 << 30);
     }
 
     /// Buffers for this problem, with vertices, cameras and settings uploaded.
@@ -264,7 +398,7 @@ impl GpuRaster {
             self.cache = Some((mesh.faces.clone(), b));
         }
         let (_, b) = self.cache.as_ref().expect("just filled");
-        b.upload(&self.ctx, mesh, cams, s);
+        b.upload(&self.ctx, mesh, cams, s, self.chunk);
         Ok(b)
     }
 
@@ -291,6 +425,18 @@ impl GpuRaster {
         self.ctx.queue.submit([enc.finish()]);
         self.ctx.wait()?;
         self.ctx.take_error()
+    }
+
+    /// Times each pass of the prepared problem on its own (forward, then backward if asked), with GPU
+    /// timestamps where the adapter has them (see [`crate::gpu::profile`]); the buffer clear is timed by
+    /// its submission's wall time either way.
+    pub fn profile(&self, backward: bool) -> Result<Vec<(&'static str, std::time::Duration)>> {
+        let (_, b) = self.cache.as_ref().ok_or_else(|| Error::Gpu("nothing prepared".into()))?;
+        let mut ops = b.forward_ops();
+        if backward {
+            ops.extend(b.backward_ops());
+        }
+        crate::gpu::profile(&self.ctx, &ops)
     }
 
     pub fn buffers(&self) -> Option<&RasterBuffers> {

@@ -1,7 +1,7 @@
 //! The rasterizer's GPU passes, one declaration per WGSL file, and the Rust mirrors of the WGSL
 //! structs they share (a test checks sizes and offsets against naga's layout of the WGSL).
-//! Order of one rasterization: [`Project`] → [`Setup`] → [`Forward`] → [`Resolve`] (S and log T), then
-//! [`Backward`] → [`Gather`] (∂L/∂vertex).
+//! Order of one rasterization: [`Project`] → [`Setup`] → [`Items`] → [`Forward`] → [`Resolve`] (S and
+//! log T), then [`Backward`] → [`BackwardSum`] → [`Gather`] (∂L/∂vertex).
 use crate::camera::Camera;
 use crate::gpu::PassInfo;
 use crate::gpu_pass;
@@ -20,6 +20,8 @@ pub struct RasterUniforms {
     pub sigma: f32,
     pub cull_r: f32,
     pub near: f32,
+    /// Pixels per work item before doubling (see shaders/lib/items.wgsl).
+    pub chunk: u32,
 }
 
 /// Mirrors `FaceRec` in shaders/lib/raster.wgsl (64 bytes).
@@ -61,12 +63,20 @@ gpu_pass! {
     pub Project = "project" uses ["raster", "camera"] { u: Uniform, cams: Read, verts: Read, proj: ReadWrite }
 }
 gpu_pass! {
-    /// Per (face, view): the face record (corners, flags, grown pixel range).
-    pub Setup = "setup" uses ["raster", "math"] { u: Uniform, proj: Read, faces: Read, recs: ReadWrite }
+    /// Per (face, view): the face record (corners, flags, grown pixel range) and its work-item count.
+    pub Setup = "setup" uses ["raster", "math", "pixels", "items"] {
+        u: Uniform, proj: Read, faces: Read, recs: ReadWrite, item_start: ReadWrite,
+    }
 }
 gpu_pass! {
-    /// Face-parallel splat of softplus into exact fixed-point −log T sums.
-    pub Forward = "forward" uses ["raster", "math", "pixels"] { u: Uniform, recs: Read, acc: ReadWrite }
+    /// One workgroup: work items of the face passes (prefix sum of the counts, chunk size, indirect
+    /// dispatch arguments).
+    pub Items = "items" uses ["raster", "math", "pixels", "items"] { u: Uniform, item_start: ReadWrite, args: ReadWrite }
+}
+gpu_pass! {
+    /// Splat of softplus into exact fixed-point −log T sums, one invocation per work item (a piece of a
+    /// face's range).
+    pub Forward = "forward" uses ["raster", "math", "pixels", "items"] { u: Uniform, recs: Read, acc: ReadWrite, item_start: Read }
 }
 gpu_pass! {
     /// Per pixel: log T, T and S from the fixed-point sums.
@@ -75,10 +85,15 @@ gpu_pass! {
     }
 }
 gpu_pass! {
-    /// Face-parallel ∂L/∂(face corners) in NDC.
-    pub Backward = "backward" uses ["raster", "math", "pixels"] {
-        u: Uniform, recs: Read, trans: Read, v_sil: Read, v_face: ReadWrite,
+    /// ∂L/∂(face corners) in NDC, one invocation per work item, into per-item partial sums (a face of one
+    /// item: straight into the face's slot).
+    pub Backward = "backward" uses ["raster", "math", "pixels", "items"] {
+        u: Uniform, recs: Read, trans: Read, v_sil: Read, item_start: Read, v_item: ReadWrite, v_face: ReadWrite,
     }
+}
+gpu_pass! {
+    /// Per (face, view) of 0 or ≥ 2 items: the sum of its items' partial sums in item order.
+    pub BackwardSum = "backward_sum" uses ["raster"] { u: Uniform, item_start: Read, v_item: Read, v_face: ReadWrite }
 }
 gpu_pass! {
     /// Per vertex: the corners' gradients through each view's projection, summed over views.
@@ -88,7 +103,7 @@ gpu_pass! {
 }
 
 /// Every rasterizer pass.
-pub const ALL: [&PassInfo; 6] = {
+pub const ALL: [&PassInfo; 8] = {
     use crate::gpu::PassDecl;
-    [&Project::INFO, &Setup::INFO, &Forward::INFO, &Resolve::INFO, &Backward::INFO, &Gather::INFO]
+    [&Project::INFO, &Setup::INFO, &Items::INFO, &Forward::INFO, &Resolve::INFO, &Backward::INFO, &BackwardSum::INFO, &Gather::INFO]
 };

@@ -145,6 +145,31 @@ fn bench_fit_passes_profiles_every_pass() {
     assert!(!ok && err.contains("--passes"), "{err}");
 }
 
+/// `bench` (raster) reports pass times apart from the readback, ns per covered pixel, and with `--work`
+/// the work distribution: a large face of level 1 at 256² is cut into several items of `--chunk` pixels.
+#[test]
+fn bench_raster_reports_passes_readback_and_work() {
+    let args = ["bench", "--levels", "1", "--sizes", "256", "--reps", "1", "--cpu-budget", "0", "--chunk", "1024", "--json"];
+    let (ok, out, err) = softras(&args);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = &v["rows"][0];
+    for key in ["gpu_forward_passes_ms", "gpu_forward_backward_passes_ms", "readback_ms", "ns_per_covered_pixel"] {
+        assert!(r[key].as_f64().unwrap() > 0.0, "{key}: {r}");
+    }
+    let w = &r["work"];
+    assert_eq!(w["slots"].as_u64().unwrap(), 80, "{r}");
+    assert!(w["longest_face"].as_u64().unwrap() > w["chunk"].as_u64().unwrap(), "{r}");
+    assert!(w["items"].as_u64().unwrap() > 80 && w["longest_item"].as_u64().unwrap() <= w["chunk"].as_u64().unwrap(), "{r}");
+    assert_eq!(r["covered_pixels"], w["covered"]);
+    let (ok, out, err) = softras(&["bench", "--levels", "1", "--sizes", "64", "--reps", "1", "--work"]);
+    assert!(ok && out.contains("ns/cov px") && out.contains("longest loop"), "{out}{err}");
+    let (ok, _, err) = softras(&["bench", "fit", "--work"]);
+    assert!(!ok && err.contains("--work"), "{err}");
+    let (ok, _, err) = softras(&["bench", "--chunk", "0"]);
+    assert!(!ok && err.contains("--chunk"), "{err}");
+}
+
 /// Runs the softras binary: (exit code, stdout, stderr).
 fn softras_code(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).envs(env.iter().copied()).output().unwrap();

@@ -90,7 +90,11 @@ macro_rules! check_mirror {
 fn rust_mirrors_match_the_wgsl_structs() {
     let of = |file: &str| module(all().into_iter().find(|p| p.file == file).unwrap());
     let (forward, gather, depth, reduce) = (of("forward"), of("gather"), of("depth"), of("reduce"));
-    check_mirror!(&forward, "RasterUniforms", RasterUniforms { width, height, num_views, num_verts, num_faces, sigma, cull_r, near });
+    check_mirror!(
+        &forward,
+        "RasterUniforms",
+        RasterUniforms { width, height, num_views, num_verts, num_faces, sigma, cull_r, near, chunk }
+    );
     check_mirror!(&forward, "FaceRec", FaceRec { ab, c_flags, range, inv_len2 });
     check_mirror!(&gather, "Camera", GpuCamera { r0, r1, r2, eye_tan });
     check_mirror!(&reduce, "ReduceUniforms", ReduceUniforms { n, offset, stride, out_index });
