@@ -35,11 +35,18 @@ pub const CHUNK: u32 = 1024;
 /// A chunk that keeps every face one item: one invocation walks its whole range, as before work items.
 pub const WHOLE_FACES: u32 = 1 << 30;
 
-/// The chunk of a device: [`CHUNK`], but [`WHOLE_FACES`] on a CPU adapter (lavapipe), which has no idle
-/// lanes for the pieces to fill and where the split only costs (level 1 at 2048²: forward + backward
-/// 267 ms split at 1024 or 8192 pixels against 152 ms whole, 2 cores; docs/benchmarks.md).
-pub fn default_chunk(ctx: &GpuContext) -> u32 {
-    if ctx.info.device_type == wgpu::DeviceType::Cpu { WHOLE_FACES } else { CHUNK }
+/// Images smaller than this many pixels keep whole faces on a GPU too.
+pub const SPLIT_FROM_PIXELS: u32 = 256 * 256;
+
+/// The chunk of a device for `width`×`height` images: [`CHUNK`] on a GPU from [`SPLIT_FROM_PIXELS`] on,
+/// else [`WHOLE_FACES`]. A CPU adapter (lavapipe) has no idle lanes for the pieces to fill and the split
+/// only costs there (level 1 at 2048²: forward + backward 267 ms split at 1024 or 8192 pixels against
+/// 152 ms whole, 2 cores; docs/benchmarks.md). Small images keep the per-face grid of before on a GPU
+/// (a face's grown range at 64² is at most four pieces, and the one-workgroup `items` pass would be
+/// added to SoftRas's demo step, 0.70 ms on an H200, unmeasured so far).
+pub fn default_chunk(ctx: &GpuContext, width: u32, height: u32) -> u32 {
+    let small = (width as u64 * height as u64) < SPLIT_FROM_PIXELS as u64;
+    if ctx.info.device_type == wgpu::DeviceType::Cpu || small { WHOLE_FACES } else { CHUNK }
 }
 
 impl Dims {
@@ -248,7 +255,7 @@ impl RasterBuffers {
 
     /// Uploads the uniforms (σ, cull radius, near, sizes): they take effect at the next submission.
     pub fn write_settings(&self, ctx: &GpuContext, s: &RasterSettings) {
-        self.write_uniforms(ctx, s, default_chunk(ctx));
+        self.write_uniforms(ctx, s, default_chunk(ctx, s.width, s.height));
     }
 
     fn write_uniforms(&self, ctx: &GpuContext, s: &RasterSettings, chunk: u32) {
@@ -353,7 +360,8 @@ pub struct Work {
 pub struct GpuRaster {
     pub ctx: Arc<GpuContext>,
     cache: Option<(Vec<[u32; 3]>, RasterBuffers)>,
-    chunk: u32,
+    /// Set by [`GpuRaster::set_chunk`]; None: [`default_chunk`] for each problem's size.
+    chunk: Option<u32>,
 }
 
 impl GpuRaster {
@@ -368,8 +376,7 @@ impl GpuRaster {
         ctx.pipeline::<Backward>()?;
         ctx.pipeline::<BackwardSum>()?;
         ctx.pipeline::<Gather>()?;
-        let chunk = default_chunk(&ctx);
-        Ok(GpuRaster { ctx, cache: None, chunk })
+        Ok(GpuRaster { ctx, cache: None, chunk: None })
     }
 
     /// Pixels per work item of the face passes from the next call on (default [`default_chunk`], clamped
@@ -378,7 +385,7 @@ impl GpuRaster {
     /// sums); tests use it to split small faces and to compare with unsplit runs, `bench --chunk` to time
     /// a split on any adapter.
     pub fn set_chunk(&mut self, chunk: u32) {
-        self.chunk = chunk.clamp(1, 1 << 30);
+        self.chunk = Some(chunk.clamp(1, 1 << 30));
     }
 
     /// Buffers for this problem, with vertices, cameras and settings uploaded.
@@ -398,7 +405,8 @@ impl GpuRaster {
             self.cache = Some((mesh.faces.clone(), b));
         }
         let (_, b) = self.cache.as_ref().expect("just filled");
-        b.upload(&self.ctx, mesh, cams, s, self.chunk);
+        let chunk = self.chunk.unwrap_or_else(|| default_chunk(&self.ctx, s.width, s.height));
+        b.upload(&self.ctx, mesh, cams, s, chunk);
         Ok(b)
     }
 
