@@ -46,8 +46,8 @@ pub struct BenchArgs {
     /// per work item (now). Always in the JSON.
     #[arg(long)]
     work: bool,
-    /// Raster benchmark: pixels per work item of the face passes (default: 1024 on a GPU; on a CPU
-    /// adapter such as lavapipe every face is one item, 1073741824).
+    /// Raster benchmark: pixels per work item of the face passes (default: 1024 on a GPU from 256² on;
+    /// below 256² and on a CPU adapter such as lavapipe every face is one item, 1073741824).
     #[arg(long)]
     chunk: Option<u32>,
     /// `bench fit` only: time each GPU pass of the SoftRas demo's step (120 views at 64², level 4), with
