@@ -50,7 +50,7 @@ struct ReportParams<'a> {
     fit: &'a FitParams,
     /// The engine's description ("gpu: <adapter>" or "cpu reference").
     backend: String,
-    /// The --template path, or "icosphere level L radius R".
+    /// The --template path, or what the default start was made from ([`fit::depth::describe_start`]).
     template: String,
     invert: bool,
     /// The learning rate at the end (halved at each roll-back).
@@ -169,7 +169,7 @@ pub fn run(a: FitArgs) -> Result<()> {
                     .template
                     .as_ref()
                     .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| format!("icosphere level {} radius {}", params.template_level, params.template_radius)),
+                    .unwrap_or_else(|| fit::depth::describe_start(&params, &target, &template)),
                 invert: a.invert,
                 final_lr: outcome.lr,
                 rollbacks: outcome.rollbacks,

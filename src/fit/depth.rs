@@ -304,6 +304,23 @@ pub fn starts_from_hull(params: &super::FitParams, target: &super::FitTarget) ->
     !prior_active(params, target) && target.cameras.iter().all(|c| c.ortho_scale().is_some())
 }
 
+/// What [`start_template`] made `start` from, for reports: the visual hull, the icosphere pushed onto
+/// it, the icosphere squeezed to the outline (depth prior), or the icosphere (squeezed to orthographic
+/// views' extents where a fit mixes projections).
+pub fn describe_start(params: &super::FitParams, target: &super::FitTarget, start: &crate::Mesh) -> String {
+    let sphere = format!("icosphere level {} radius {}", params.template_level, params.template_radius);
+    let sphere_faces = 20 * 4usize.pow(params.template_level);
+    if prior_active(params, target) {
+        format!("{sphere}, squeezed to the outline (depth prior)")
+    } else if starts_from_hull(params, target) && start.faces.len() != sphere_faces {
+        format!("visual hull of the {} views ({} faces)", target.cameras.len(), start.faces.len())
+    } else if starts_from_hull(params, target) {
+        format!("{sphere}, pushed radially onto the views' hull")
+    } else {
+        sphere
+    }
+}
+
 /// The default template of a fit: the icosphere, or — when the depth prior is on — the same icosphere
 /// squeezed along each image axis where view 0's silhouette is narrower than it (to the outline's
 /// bounding box on the centre plane), centred on that box. A thin or elongated

@@ -59,8 +59,13 @@ fn the_viewer_and_fit_give_the_same_mesh_for_a_sheet() {
     }
     args.extend(["--size", "48", "--template-level", "2", "--steps", "20", "--backend", "gpu", "--out"].map(String::from));
     args.push(out.display().to_string());
+    let report = d.join("report.json");
+    args.extend(["--report".to_string(), report.display().to_string()]);
     let (ok, _, err) = crate::common::softras(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let start = r["params"]["template"].as_str().unwrap();
+    assert!(start.starts_with("visual hull of the 3 views"), "the report names the start: {start}");
     // the σ that `fit` (and `view`) give a fit that starts from the hull
     let p = FitParams { sigma: softras::fit::depth::HULL_SIGMA, ..params() };
     let mut s = Session::with_views(crate::common::gpu(), p, sheet_views(&pics), None).unwrap();
