@@ -86,7 +86,8 @@ fn the_pacer_grows_batches_while_the_device_waits() {
     }
     s.finish().unwrap();
     assert!(s.pacer.batch > 4, "batch {} (step time {:?})", s.pacer.batch, s.pacer.step_time);
-    assert!(s.pacer.step_time.is_some_and(|t| t > 0.0 && t < 0.03), "{:?}", s.pacer.step_time);
+    // the step time was measured (no bound on it: a timed test fails on a loaded machine)
+    assert!(s.pacer.step_time.is_some_and(|t| t.is_finite() && t > 0.0), "{:?}", s.pacer.step_time);
     assert_eq!(s.history().len() as u32, s.step());
 }
 
