@@ -25,30 +25,15 @@ const T_SKIP: f32 = 1e-8;
 
 @compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-    let n_slots = u.num_views * u.num_faces;
-    let whole = u.chunk >= WHOLE_FACES;
-    var slot: u32;
-    var item = 0u;
-    var part = 0u;
-    var chunk = u.chunk;
-    if (whole) {
-        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
-        if (gid.x >= u.num_faces) {
-            return;
-        }
-        slot = gid.y * u.num_faces + gid.x;
-    } else {
-        item = gid.y * nwg.x * GROUP + gid.x;
-        if (item >= item_start[n_slots]) {
-            return;
-        }
-        slot = item_slot(item, n_slots);
-        part = item - item_start[slot];
-        chunk = item_start[n_slots + 1u];
+    let work = face_work(gid, nwg);
+    if (!work.valid) {
+        return;
     }
+    let slot = work.slot;
+    let item = work.item;
     let r = recs[slot];
     let view = bitcast<u32>(r.inv_len2.w);
-    let piece = item_pixels(part, chunk, r.range);
+    let piece = item_pixels(work.part, work.chunk, r.range);
     var g0 = vec2f(0.0);
     var g1 = vec2f(0.0);
     var g2 = vec2f(0.0);
@@ -101,7 +86,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
             }
         }
     }
-    if (whole || item_start[slot + 1u] - item_start[slot] == 1u) {
+    if (u.chunk >= WHOLE_FACES || item_start[slot + 1u] - item_start[slot] == 1u) {
         let out = ((slot - view * u.num_faces) * u.num_views + view) * 3u;
         v_face[out] = g0;
         v_face[out + 1u] = g1;

@@ -33,31 +33,17 @@ fn add_fixed(slot: u32, v: f32) {
 
 @compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-    let n_slots = u.num_views * u.num_faces;
-    var slot: u32;
-    var part = 0u;
-    var chunk = u.chunk;
-    if (u.chunk >= WHOLE_FACES) {
-        // (ceil(num_faces / GROUP), num_views) grid, one invocation per face: lib/items.wgsl
-        if (gid.x >= u.num_faces) {
-            return;
-        }
-        slot = gid.y * u.num_faces + gid.x;
-    } else {
-        let item = gid.y * nwg.x * GROUP + gid.x;
-        if (item >= item_start[n_slots]) {
-            return;
-        }
-        slot = item_slot(item, n_slots);
-        part = item - item_start[slot];
-        chunk = item_start[n_slots + 1u];
+    let work = face_work(gid, nwg);
+    if (!work.valid) {
+        return;
     }
+    let slot = work.slot;
     let r = recs[slot];
     if (r.c_flags.w < 0.5) {
         return;
     }
     let view = bitcast<u32>(r.inv_len2.w);
-    let piece = item_pixels(part, chunk, r.range);
+    let piece = item_pixels(work.part, work.chunk, r.range);
     let inv_sigma = 1.0 / u.sigma;
     let w = f32(u.width);
     let h = f32(u.height);

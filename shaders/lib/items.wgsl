@@ -39,6 +39,35 @@ fn item_slot(item: u32, n_slots: u32) -> u32 {
     return lo;
 }
 
+// What one invocation of a face pass (forward.wgsl, backward.wgsl) works on.
+struct FaceWork {
+    valid: bool,  // false past the last face or item: the invocation returns
+    slot: u32,    // (view, face) slot: view * num_faces + face
+    item: u32,    // its work item (0 with whole faces)
+    part: u32,    // the item's piece of the slot's range (0-based)
+    chunk: u32,   // pixels per piece
+}
+
+// With whole faces (u.chunk >= WHOLE_FACES) the (ceil(num_faces / GROUP), num_views) grid, one invocation
+// per face; otherwise the indirect grid of items written by items.wgsl, `nwg.x` workgroups wide.
+fn face_work(gid: vec3u, nwg: vec3u) -> FaceWork {
+    var w = FaceWork(true, 0u, 0u, 0u, u.chunk);
+    let n_slots = u.num_views * u.num_faces;
+    if (u.chunk >= WHOLE_FACES) {
+        w.valid = gid.x < u.num_faces;
+        w.slot = gid.y * u.num_faces + gid.x;
+    } else {
+        w.item = gid.y * nwg.x * GROUP + gid.x;
+        w.valid = w.item < item_start[n_slots];
+        if (w.valid) {
+            w.slot = item_slot(w.item, n_slots);
+            w.part = w.item - item_start[w.slot];
+            w.chunk = item_start[n_slots + 1u];
+        }
+    }
+    return w;
+}
+
 // Piece `part` (0-based) of range r cut in `chunk`-pixel pieces: (i, j) to start next_pixel from, and
 // its number of pixels. No division for a first piece (lavapipe divides per SIMD lane).
 fn item_pixels(part: u32, chunk: u32, r: vec4i) -> vec3i {
