@@ -62,53 +62,9 @@ fn edt_1d(f: &[f64], out: &mut [f64], v: &mut Vec<usize>, z: &mut Vec<f64>) {
 
 const INF: f64 = 1e30;
 
-/// Distance in pixels from each pixel centre to the outline of `inside` (w × h, row-major), 0 outside.
-/// Everything beyond the image counts as outside. d = (distance to the nearest outside pixel centre) − ½.
-pub fn outline_distance(inside: &[bool], w: usize, h: usize) -> Vec<f64> {
-    // pad by one pixel of background so the image border is an outline
-    let (pw, ph) = (w + 2, h + 2);
-    let mut g = vec![0.0; pw * ph];
-    for j in 0..h {
-        for i in 0..w {
-            if inside[j * w + i] {
-                g[(j + 1) * pw + i + 1] = INF;
-            }
-        }
-    }
-    let (mut v, mut z) = (Vec::new(), Vec::new());
-    let mut col = vec![0.0; ph];
-    let mut out = vec![0.0; ph];
-    for i in 0..pw {
-        for j in 0..ph {
-            col[j] = g[j * pw + i];
-        }
-        edt_1d(&col, &mut out, &mut v, &mut z);
-        for j in 0..ph {
-            g[j * pw + i] = out[j];
-        }
-    }
-    let mut row = vec![0.0; pw];
-    let mut out = vec![0.0; pw];
-    for j in 0..ph {
-        row.copy_from_slice(&g[j * pw..(j + 1) * pw]);
-        edt_1d(&row, &mut out, &mut v, &mut z);
-        g[j * pw..(j + 1) * pw].copy_from_slice(&out);
-    }
-    let mut d = vec![0.0; w * h];
-    for j in 0..h {
-        for i in 0..w {
-            if inside[j * w + i] {
-                d[j * w + i] = (g[(j + 1) * pw + i + 1].sqrt() - 0.5).max(0.0);
-            }
-        }
-    }
-    d
-}
-
-/// Euclidean distance in pixels from each pixel centre of a w × h grid to the nearest centre of a pixel
-/// in `sites` (row-major); infinite when there is none. Nothing beyond the image is a site.
-pub fn site_distance(sites: &[bool], w: usize, h: usize) -> Vec<f64> {
-    let mut g: Vec<f64> = sites.iter().map(|&s| if s { 0.0 } else { INF }).collect();
+/// The squared Euclidean distance transform of a w × h grid in place (0 at sites, [`INF`] elsewhere on
+/// entry): [`edt_1d`] down every column, then along every row.
+fn edt_2d(g: &mut [f64], w: usize, h: usize) {
     let (mut v, mut z) = (Vec::new(), Vec::new());
     let (mut col, mut out) = (vec![0.0; h], vec![0.0; h]);
     for i in 0..w {
@@ -126,6 +82,38 @@ pub fn site_distance(sites: &[bool], w: usize, h: usize) -> Vec<f64> {
         edt_1d(&row, &mut out, &mut v, &mut z);
         g[j * w..(j + 1) * w].copy_from_slice(&out);
     }
+}
+
+/// Distance in pixels from each pixel centre to the outline of `inside` (w × h, row-major), 0 outside.
+/// Everything beyond the image counts as outside. d = (distance to the nearest outside pixel centre) − ½.
+pub fn outline_distance(inside: &[bool], w: usize, h: usize) -> Vec<f64> {
+    // pad by one pixel of background so the image border is an outline
+    let (pw, ph) = (w + 2, h + 2);
+    let mut g = vec![0.0; pw * ph];
+    for j in 0..h {
+        for i in 0..w {
+            if inside[j * w + i] {
+                g[(j + 1) * pw + i + 1] = INF;
+            }
+        }
+    }
+    edt_2d(&mut g, pw, ph);
+    let mut d = vec![0.0; w * h];
+    for j in 0..h {
+        for i in 0..w {
+            if inside[j * w + i] {
+                d[j * w + i] = (g[(j + 1) * pw + i + 1].sqrt() - 0.5).max(0.0);
+            }
+        }
+    }
+    d
+}
+
+/// Euclidean distance in pixels from each pixel centre of a w × h grid to the nearest centre of a pixel
+/// in `sites` (row-major); infinite when there is none. Nothing beyond the image is a site.
+pub fn site_distance(sites: &[bool], w: usize, h: usize) -> Vec<f64> {
+    let mut g: Vec<f64> = sites.iter().map(|&s| if s { 0.0 } else { INF }).collect();
+    edt_2d(&mut g, w, h);
     g.iter().map(|&d| if d >= INF { f64::INFINITY } else { d.sqrt() }).collect()
 }
 
