@@ -86,7 +86,8 @@ impl View {
 
     /// The view's own mask at `size` where it needs no other view (a centred picture, a camera view);
     /// a sheet view alone, centred as a picture would be (its place on the sheet's scale needs the other
-    /// views: [`build`]). The viewer's live preview of a threshold.
+    /// views: [`build`]). [`build`]'s mask of every view that is not on a sheet; the viewer's live
+    /// preview of a threshold.
     pub fn preview(&self, size: u32) -> Result<Mask> {
         match (&self.source, self.placement) {
             (Source::Picture(p), Placement::Centred(_) | Placement::Sheet { .. }) => {
@@ -173,10 +174,7 @@ pub fn build(views: &[View], size: u32, params: &FitParams) -> Result<Built> {
     }
     for (k, v) in views.iter().enumerate() {
         if masks[k].is_none() {
-            masks[k] = Some(match (&v.source, v.placement) {
-                (Source::Picture(p), Placement::Centred(_)) => p.centred(size, v.polarity(), v.threshold, &v.shown())?,
-                _ => v.as_is(size)?,
-            });
+            masks[k] = Some(v.preview(size)?);
         }
     }
     let mut values = Vec::with_capacity(views.len() * size as usize * size as usize);
