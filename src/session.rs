@@ -494,12 +494,12 @@ impl Session {
         self.restart_on(fitter)
     }
 
-    /// The σ for a new target when it starts from the hull and the current one does not (or the other
+    /// The σ for a new target when it takes the hull's σ and the current one does not (or the other
     /// way round) and σ is still the other start's default: [`crate::fit::depth::HULL_SIGMA`] or
     /// `fit`'s default; None: σ stays.
     fn sigma_for(&self, params: &FitParams, target: &FitTarget) -> Option<f64> {
-        use crate::fit::depth::{HULL_SIGMA, starts_from_hull};
-        let (was, now) = (starts_from_hull(&self.params, &self.target), starts_from_hull(params, target));
+        use crate::fit::depth::{HULL_SIGMA, hull_sigma};
+        let (was, now) = (hull_sigma(&self.params, &self.target), hull_sigma(params, target));
         let (from, to) = if now { (FitParams::default().sigma, HULL_SIGMA) } else { (HULL_SIGMA, FitParams::default().sigma) };
         (was != now && !self.driver.schedule.on && self.driver.live.sigma == from).then_some(to)
     }

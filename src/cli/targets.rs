@@ -166,7 +166,7 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
     let names = infos.iter().map(|i| i.file.clone()).collect();
     let weights = list.iter().map(|v| v.weight).collect();
     let target = FitTarget { size: params.size, cameras: cams, masks, names, weights };
-    if a.sigma.is_none() && fit::depth::starts_from_hull(params, &target) {
+    if a.sigma.is_none() && fit::depth::hull_sigma(params, &target) {
         params.sigma = fit::depth::HULL_SIGMA;
     }
     Ok((target, infos, list))

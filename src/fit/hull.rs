@@ -1,5 +1,5 @@
-//! The start of a fit whose views are all orthographic (a reference sheet): the visual hull of the
-//! masks as a closed triangle mesh ([`visual_hull`]).
+//! The start of a fit of several views (a reference sheet, SoftRas's 120 demo views): the visual hull
+//! of the masks as a closed triangle mesh ([`visual_hull`]).
 //!
 //! A point is inside the hull when its projection (the camera's own, [`crate::camera::Lens`]) falls in
 //! a pixel above 0.5 in every view. The points of a regular grid are tested; the set is made
@@ -14,7 +14,10 @@
 //! between them). The grid's spacing gives it about as many faces as the icosphere template; it is
 //! not smoothed (the crossings are already sub-pixel; smoothing would round a box's edges).
 //!
-//! Fitting from it erodes it at the default σ. Every side of a visual hull is seen edge-on by a view
+//! A perspective view's pixel grows with depth: its distances are converted to world units at the
+//! point's own depth; points at or behind its eye are outside it.
+//!
+//! Fitting a sheet's hull erodes it at the default σ. Every side of a visual hull is seen edge-on by a view
 //! that carved it: all its triangles project onto that view's outline. SoftRas's silhouette
 //! S = 1 − Π(1 − D_f) adds up their tails there, so S spreads outside the target (N faces put S = ½ about
 //! √(σ ln(N / 0.69)) beyond the line), and the IoU loss lowers it by moving those triangles inward; only
@@ -52,8 +55,6 @@ struct View<'a> {
     lens: Lens,
     size: usize,
     mask: &'a [f32],
-    /// World units per pixel.
-    pixel: f64,
     /// Pixels, negative inside: −(distance to the nearest outside pixel centre − ½), positive outside:
     /// distance to the nearest inside pixel centre − ½ (beyond the image is outside).
     sdf: Vec<f64>,
@@ -62,10 +63,21 @@ struct View<'a> {
 impl View<'_> {
     /// Continuous pixel coordinates of world point `p`: pixel (i, j) covers [i, i + 1) × [j, j + 1),
     /// row 0 at the top (docs/conventions.md, "Image"). `Camera::to_camera` with R and e computed once.
+    /// A point at or behind a perspective camera's eye has none (NaN: outside every pixel).
     fn pixel_of(&self, p: DVec3) -> DVec2 {
-        let q = self.lens.project(self.rot * (p - self.eye));
+        let vc = self.rot * (p - self.eye);
+        if matches!(self.lens, Lens::Perspective { .. }) && vc.z <= 1e-9 {
+            return DVec2::NAN;
+        }
+        let q = self.lens.project(vc);
         let s = self.size as f64;
         DVec2::new((q.x + 1.0) / 2.0 * s, (1.0 - q.y) / 2.0 * s)
+    }
+
+    /// World units per pixel at `p`'s depth (a perspective pixel grows with the distance).
+    fn pixel(&self, p: DVec3) -> f64 {
+        let z = (self.rot * (p - self.eye)).z;
+        2.0 * self.lens.world_per_ndc(z.max(1e-9)) / self.size as f64
     }
 
     /// Whether `p` projects into a pixel of the mask above 0.5.
@@ -79,6 +91,9 @@ impl View<'_> {
     /// centres; beyond the image, the distance to it is added.
     fn distance(&self, p: DVec3) -> f64 {
         let c = self.pixel_of(p) - 0.5;
+        if c.is_nan() {
+            return f64::INFINITY;
+        }
         let last = (self.size - 1) as f64;
         let cc = c.clamp(DVec2::ZERO, DVec2::splat(last));
         let (i0, j0) = (cc.x.floor() as usize, cc.y.floor() as usize);
@@ -86,7 +101,7 @@ impl View<'_> {
         let (fu, fv) = (cc.x - i0 as f64, cc.y - j0 as f64);
         let at = |i: usize, j: usize| self.sdf[j * self.size + i];
         let d = (1.0 - fu) * (1.0 - fv) * at(i0, j0) + fu * (1.0 - fv) * at(i1, j0) + (1.0 - fu) * fv * at(i0, j1) + fu * fv * at(i1, j1);
-        (d + (c - cc).length()) * self.pixel
+        (d + (c - cc).length()) * self.pixel(p)
     }
 }
 
@@ -190,14 +205,12 @@ fn make_well_composed(occ: &mut [bool], field: &[f64], n: [usize; 3]) -> usize {
 }
 
 /// The visual hull of `target`'s views as a closed, manifold mesh of about `faces` faces, wound
-/// counter-clockwise seen from outside (as the icosphere). None unless every view is orthographic and
-/// they look along at least two directions (otherwise the hull has no end along the one direction),
-/// or when the hull is empty.
+/// counter-clockwise seen from outside (as the icosphere). None unless the views look along at least two
+/// directions (otherwise the hull has no end along the one direction), or when the hull is empty.
 pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     let s = target.size as usize;
     let mut views = Vec::with_capacity(target.cameras.len());
     for (k, cam) in target.cameras.iter().enumerate() {
-        let scale = cam.ortho_scale()?;
         let mask = &target.masks[k * s * s..(k + 1) * s * s];
         let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
         if !inside.contains(&true) {
@@ -206,7 +219,7 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
         let d_in = super::depth::outline_distance(&inside, s, s);
         let d_out = super::depth::site_distance(&inside, s, s);
         let sdf = inside.iter().zip(d_in.iter().zip(&d_out)).map(|(&i, (&a, &b))| if i { -a } else { b - 0.5 }).collect();
-        views.push(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, pixel: 2.0 / (scale * s as f64), sdf });
+        views.push(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, sdf });
     }
     let dirs: Vec<DVec3> = views.iter().map(|v| v.rot.row(2)).collect();
     if !dirs.iter().any(|d| d.cross(dirs[0]).length() > 1e-6) {

@@ -125,6 +125,11 @@ fn signed_volume(m: &Mesh) -> f64 {
 /// Checks that `m` is a closed, consistently wound 2-manifold without degenerate or repeated faces
 /// and returns its Euler characteristic V − E + F (2 for a sphere, 0 for a torus).
 fn closed_manifold(m: &Mesh) -> i64 {
+    closed_manifold_with(m, 0.01)
+}
+
+/// [`closed_manifold`] with every face's area above `least` × the mean.
+fn closed_manifold_with(m: &Mesh, least: f64) -> i64 {
     // every directed edge once and its reverse once: closed, two faces per edge, one winding
     let mut directed: HashMap<(u32, u32), usize> = HashMap::new();
     for (i, f) in m.faces.iter().enumerate() {
@@ -171,8 +176,8 @@ fn closed_manifold(m: &Mesh) -> i64 {
     let areas: Vec<f64> =
         m.faces.iter().map(|f| f.map(|k| m.vertices[k as usize].as_dvec3())).map(|[a, b, c]| (b - a).cross(c - a).length() / 2.0).collect();
     let mean = areas.iter().sum::<f64>() / areas.len() as f64;
-    let least = areas.iter().copied().fold(f64::INFINITY, f64::min);
-    assert!(least > 0.01 * mean, "a face of area {least:e}, the mean {mean:e}");
+    let smallest = areas.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(smallest > least * mean, "a face of area {smallest:e}, the mean {mean:e}");
     m.vertices.len() as i64 - (directed.len() / 2) as i64 + m.faces.len() as i64
 }
 
@@ -219,4 +224,48 @@ fn a_frame_starts_with_its_hole() {
     for p in [DVec3::new(0.4, 0.0, 0.0), DVec3::new(0.0, -0.4, 0.0), DVec3::new(-0.4, 0.4, 0.05)] {
         assert!(w(p) > 0.9, "inside a bar at {p}: winding number {}", w(p));
     }
+}
+
+/// A target of `mesh` seen by SoftRas's perspective cameras at elevations −30, 0, 30 and eight
+/// azimuths, rendered at `size`² by the CPU reference with σ 1e-8 (hard edges).
+fn perspective_target(mesh: &Mesh, size: u32) -> FitTarget {
+    let cameras: Vec<Camera> =
+        [-30.0, 0.0, 30.0].iter().flat_map(|&e| (0..8).map(move |k| Camera::new(2.732, e, -45.0 * k as f64, 15.0).unwrap())).collect();
+    let sil = softras::raster::cpu::forward(mesh, &cameras, &softras::raster::RasterSettings::square(size, 1e-8)).sil;
+    let names = (0..cameras.len()).map(|k| format!("view {k}")).collect();
+    let weights = vec![1.0; cameras.len()];
+    FitTarget { size, cameras, masks: sil.iter().map(|&s| s as f32).collect(), names, weights }
+}
+
+#[test]
+fn perspective_views_start_from_their_visual_hull() {
+    // a box 0.4 × 0.6 × 0.8: the hull of 24 views of a convex box is the box with its corners cut
+    // less than exactly, so a little larger than it, never smaller
+    let half = DVec3::new(0.2, 0.3, 0.4);
+    let m = start(&perspective_target(&softras::shapes::cuboid(glam::Vec3::ZERO, half.as_vec3()), 96));
+    // slanted sides leave Surface Nets' quads bent, and some of their triangles thin (the sheet's
+    // axis-aligned sides do not): no face of zero area, the fit's Laplacian evens them out
+    assert_eq!(closed_manifold_with(&m, 1e-9), 2, "a box is a sphere");
+    assert!((2560..10240).contains(&m.faces.len()), "{} faces", m.faces.len());
+    let (lo, hi) =
+        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())));
+    // a pixel at 96² is 2 · 2.732 · tan 15° / 96 ≈ 0.015 world units at the centre
+    assert!((hi - half).abs().max_element() < 0.03 && (lo + half).abs().max_element() < 0.03, "bounding box {lo} … {hi}, want ±{half}");
+    let (vol, want) = (signed_volume(&m), 8.0 * half.x * half.y * half.z);
+    assert!((0.97..1.15).contains(&(vol / want)), "volume {vol}, the box's {want}");
+    // a torus around Z, seen through its hole from azimuth 0 and 180: the hull keeps the hole
+    let torus = softras::shapes::torus(glam::Vec3::ZERO, 0.35, 0.12, 32, 16, softras::shapes::Axis::Z);
+    let m = start(&perspective_target(&torus, 96));
+    assert_eq!(closed_manifold_with(&m, 1e-9), 0, "a torus has one hole (genus 1)");
+    let w = |p: DVec3| softras::shapes::winding_number(&m, p);
+    assert!(w(DVec3::ZERO).abs() < 0.1, "the hole's centre: winding number {}", w(DVec3::ZERO));
+    assert!(w(DVec3::new(0.35, 0.0, 0.0)) > 0.9 && w(DVec3::new(0.0, -0.35, 0.0)) > 0.9, "the tube is solid");
+    // one view alone has no hull: the fit starts from the squeezed icosphere's face count
+    let mut one = perspective_target(&torus, 32);
+    one.cameras.truncate(1);
+    one.masks.truncate(32 * 32);
+    one.names.truncate(1);
+    one.weights.truncate(1);
+    let p = FitParams { size: 32, lambda_depth: Some(0.0), ..FitParams::default() }.for_views(1);
+    assert_eq!(start_template(&p, &one).unwrap().faces.len(), 5120);
 }
