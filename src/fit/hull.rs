@@ -15,7 +15,9 @@
 //! not smoothed (the crossings are already sub-pixel; smoothing would round a box's edges).
 //!
 //! A perspective view's pixel grows with depth: its distances are converted to world units at the
-//! point's own depth; points at or behind its eye are outside it.
+//! point's own depth; points at or behind its eye are outside it. With perspective views a point within
+//! half a grid spacing of every mask counts as inside ([`PERSPECTIVE_GROW`]), so parts thinner than a
+//! cell stay joined.
 //!
 //! Fitting a sheet's hull erodes it at the default σ. Every side of a visual hull is seen edge-on by a view
 //! that carved it: all its triangles project onto that view's outline. SoftRas's silhouette
@@ -42,6 +44,14 @@ const COARSE: usize = 65;
 
 /// Grid cells along the bounding box's longest side in the pass that measures the surface.
 const MEASURE: f64 = 48.0;
+
+/// With a perspective view, a grid point also counts as inside when it lies within this many grid
+/// spacings of every view's mask: parts thinner than a cell stay joined to the rest (the animal's tail
+/// made two loose pieces without it) and the fit carves the excess. From SoftRas's 120 demo views at
+/// 64², 500 steps, voxel IoU with 0 / 0.5: chair 0.932 / 0.979, animal 0.826 / 0.881, mug 0.889 / 0.934,
+/// duck 0.906 / 0.907. Sheets keep 0: fitted, their grown hulls scored lower (box 0.948 → 0.883, chair
+/// 0.789 → 0.751), their unseen sides sinking (module doc).
+const PERSPECTIVE_GROW: f64 = 0.5;
 
 /// Cells along the longest side: at least (a coarser grid loses the shape), at most (cost).
 const MIN_CELLS: f64 = 16.0;
@@ -128,12 +138,14 @@ impl Grid {
         self.origin + DVec3::new(x as f64, y as f64, z as f64) * self.h
     }
 
-    /// Whether each point is inside the hull (and inside the search cube).
-    fn occupancy(&self, views: &[View]) -> Vec<bool> {
+    /// Whether each point is inside the hull (and inside the search cube), or within `grow` × the
+    /// spacing of it in every view.
+    fn occupancy(&self, views: &[View], grow: f64) -> Vec<bool> {
+        let tol = grow * self.h;
         (0..self.len())
             .map(|k| {
                 let p = self.point(k);
-                p.abs().max_element() <= BOUND && views.iter().all(|v| v.inside(p))
+                p.abs().max_element() <= BOUND && views.iter().all(|v| v.inside(p) || (tol > 0.0 && v.distance(p) <= tol))
             })
             .collect()
     }
@@ -228,7 +240,8 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     // 1. the bounding box, from a coarse grid over the search cube (grown by its spacing)
     let h0 = 2.0 * BOUND / (COARSE - 1) as f64;
     let coarse = Grid { origin: DVec3::splat(-BOUND), h: h0, n: [COARSE; 3] };
-    let occ = coarse.occupancy(&views);
+    let grow = if views.iter().all(|v| matches!(v.lens, Lens::Orthographic { .. })) { 0.0 } else { PERSPECTIVE_GROW };
+    let occ = coarse.occupancy(&views, grow);
     let (lo, hi) = occ
         .iter()
         .enumerate()
@@ -244,11 +257,11 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     //    number goes as 1 / h²
     let h1 = longest / MEASURE;
     let g1 = Grid::over(lo, hi, h1, 1);
-    let measured = g1.boundary_faces(&g1.occupancy(&views)) as f64;
+    let measured = g1.boundary_faces(&g1.occupancy(&views, grow)) as f64;
     let h = (h1 * (2.0 * measured / faces.max(1) as f64).sqrt()).clamp(longest / MAX_CELLS, longest / MIN_CELLS);
     // 3. the grid, two points of outside around it (Surface Nets makes no face on the grid's last plane)
     let grid = Grid::over(lo, hi, h, 2);
-    let mut occ = grid.occupancy(&views);
+    let mut occ = grid.occupancy(&views, grow);
     let mut field: Vec<f64> = (0..grid.len())
         .map(|k| {
             let p = grid.point(k);
