@@ -29,7 +29,8 @@ struct Draft {
 impl Draft {
     fn of(v: &View) -> Draft {
         let (elevation, azimuth) = v.angles();
-        Draft { elevation, azimuth, weight: v.weight, invert: v.invert, threshold: v.threshold }
+        // + 0.0: SoftRas's azimuths 0, −15, … start at −0, which the panel would show as "−0°"
+        Draft { elevation: elevation + 0.0, azimuth: azimuth + 0.0, weight: v.weight, invert: v.invert, threshold: v.threshold }
     }
 
     /// `v` with these settings.
