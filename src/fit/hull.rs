@@ -115,6 +115,27 @@ impl View<'_> {
     }
 }
 
+impl<'a> View<'a> {
+    /// View `k` of `target`, with its distance field when `distances` (only tests of the mask
+    /// otherwise), or None when its mask is empty.
+    fn of(target: &'a FitTarget, k: usize, distances: bool) -> Option<View<'a>> {
+        let (s, cam) = (target.size as usize, &target.cameras[k]);
+        let mask = &target.masks[k * s * s..(k + 1) * s * s];
+        let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
+        if !inside.contains(&true) {
+            return None;
+        }
+        let sdf = if distances {
+            let d_in = super::depth::outline_distance(&inside, s, s);
+            let d_out = super::depth::site_distance(&inside, s, s);
+            inside.iter().zip(d_in.iter().zip(&d_out)).map(|(&i, (&a, &b))| if i { -a } else { b - 0.5 }).collect()
+        } else {
+            Vec::new()
+        };
+        Some(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, sdf })
+    }
+}
+
 /// A regular grid of points `origin + (x, y, z) h`, x fastest (fast_surface_nets' `RuntimeShape`).
 struct Grid {
     origin: DVec3,
@@ -139,15 +160,30 @@ impl Grid {
     }
 
     /// Whether each point is inside the hull (and inside the search cube), or within `grow` × the
-    /// spacing of it in every view.
-    fn occupancy(&self, views: &[View], grow: f64) -> Vec<bool> {
+    /// spacing of it in every view; with `field`, also the largest of the views' signed distances at
+    /// each point (world units). View by view: one view's distance field in memory at a time (a fit
+    /// may have thousands of views).
+    fn occupancy(&self, target: &FitTarget, grow: f64, field: bool) -> (Vec<bool>, Vec<f64>) {
         let tol = grow * self.h;
-        (0..self.len())
-            .map(|k| {
+        let mut occ: Vec<bool> = (0..self.len()).map(|k| self.point(k).abs().max_element() <= BOUND).collect();
+        let mut dist = if field { vec![f64::NEG_INFINITY; self.len()] } else { Vec::new() };
+        for v in 0..target.cameras.len() {
+            // a view's mask was checked non-empty by visual_hull
+            let Some(view) = View::of(target, v, field || tol > 0.0) else { return (vec![false; self.len()], dist) };
+            for (k, o) in occ.iter_mut().enumerate() {
+                if !*o && !field {
+                    continue;
+                }
                 let p = self.point(k);
-                p.abs().max_element() <= BOUND && views.iter().all(|v| v.inside(p) || (tol > 0.0 && v.distance(p) <= tol))
-            })
-            .collect()
+                let inside = view.inside(p);
+                let d = if field || (tol > 0.0 && !inside) { view.distance(p) } else { f64::INFINITY };
+                *o = *o && (inside || (tol > 0.0 && d <= tol));
+                if field {
+                    dist[k] = dist[k].max(d);
+                }
+            }
+        }
+        (occ, dist)
     }
 
     /// Pairs of neighbouring points (along the axes) of which one is inside: the faces of the
@@ -221,27 +257,18 @@ fn make_well_composed(occ: &mut [bool], field: &[f64], n: [usize; 3]) -> usize {
 /// directions (otherwise the hull has no end along the one direction), or when the hull is empty.
 pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     let s = target.size as usize;
-    let mut views = Vec::with_capacity(target.cameras.len());
-    for (k, cam) in target.cameras.iter().enumerate() {
-        let mask = &target.masks[k * s * s..(k + 1) * s * s];
-        let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
-        if !inside.contains(&true) {
-            return None;
-        }
-        let d_in = super::depth::outline_distance(&inside, s, s);
-        let d_out = super::depth::site_distance(&inside, s, s);
-        let sdf = inside.iter().zip(d_in.iter().zip(&d_out)).map(|(&i, (&a, &b))| if i { -a } else { b - 0.5 }).collect();
-        views.push(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, sdf });
+    if (0..target.cameras.len()).any(|k| !target.masks[k * s * s..(k + 1) * s * s].iter().any(|&m| m > 0.5)) {
+        return None;
     }
-    let dirs: Vec<DVec3> = views.iter().map(|v| v.rot.row(2)).collect();
+    let dirs: Vec<DVec3> = target.cameras.iter().map(|c| c.rotation().row(2)).collect();
     if !dirs.iter().any(|d| d.cross(dirs[0]).length() > 1e-6) {
         return None;
     }
     // 1. the bounding box, from a coarse grid over the search cube (grown by its spacing)
     let h0 = 2.0 * BOUND / (COARSE - 1) as f64;
     let coarse = Grid { origin: DVec3::splat(-BOUND), h: h0, n: [COARSE; 3] };
-    let grow = if views.iter().all(|v| matches!(v.lens, Lens::Orthographic { .. })) { 0.0 } else { PERSPECTIVE_GROW };
-    let occ = coarse.occupancy(&views, grow);
+    let grow = if target.cameras.iter().all(|c| c.ortho_scale().is_some()) { 0.0 } else { PERSPECTIVE_GROW };
+    let (occ, _) = coarse.occupancy(target, grow, false);
     let (lo, hi) = occ
         .iter()
         .enumerate()
@@ -257,17 +284,11 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     //    number goes as 1 / h²
     let h1 = longest / MEASURE;
     let g1 = Grid::over(lo, hi, h1, 1);
-    let measured = g1.boundary_faces(&g1.occupancy(&views, grow)) as f64;
+    let measured = g1.boundary_faces(&g1.occupancy(target, grow, false).0) as f64;
     let h = (h1 * (2.0 * measured / faces.max(1) as f64).sqrt()).clamp(longest / MAX_CELLS, longest / MIN_CELLS);
     // 3. the grid, two points of outside around it (Surface Nets makes no face on the grid's last plane)
     let grid = Grid::over(lo, hi, h, 2);
-    let mut occ = grid.occupancy(&views, grow);
-    let mut field: Vec<f64> = (0..grid.len())
-        .map(|k| {
-            let p = grid.point(k);
-            views.iter().map(|v| v.distance(p)).fold(f64::NEG_INFINITY, f64::max)
-        })
-        .collect();
+    let (mut occ, mut field) = grid.occupancy(target, grow, true);
     make_well_composed(&mut occ, &field, grid.n);
     // the inside is the points' test; the distances only place the crossings between them
     let tiny = 1e-3 * h;
