@@ -266,6 +266,14 @@ fn perspective_views_start_from_their_visual_hull() {
     let w = |p: DVec3| softras::shapes::winding_number(&m, p);
     assert!(w(DVec3::ZERO).abs() < 0.1, "the hole's centre: winding number {}", w(DVec3::ZERO));
     assert!(w(DVec3::new(0.35, 0.0, 0.0)) > 0.9 && w(DVec3::new(0.0, -0.35, 0.0)) > 0.9, "the tube is solid");
+    // views that share no point (the top view's object in a corner of its picture, off the others'
+    // rays): no hull, the icosphere
+    let mut apart = perspective_target(&torus, 32);
+    let top = 16 * 32 * 32; // elevation 30, azimuth 0
+    for (i, m) in apart.masks[top..top + 32 * 32].iter_mut().enumerate() {
+        *m = if i % 32 < 3 && i / 32 < 3 { 1.0 } else { 0.0 };
+    }
+    assert_eq!(start(&apart).faces.len(), 5120);
     // one view alone has no hull: the fit starts from the squeezed icosphere's face count
     let mut one = perspective_target(&torus, 32);
     one.cameras.truncate(1);
