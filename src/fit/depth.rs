@@ -315,7 +315,7 @@ pub fn describe_start(params: &super::FitParams, target: &super::FitTarget, star
         format!("{sphere}, squeezed to the outline (depth prior)")
     } else if starts_from_hull(params, target) && start.faces.len() != sphere_faces {
         format!("visual hull of the {} views ({} faces)", target.cameras.len(), start.faces.len())
-    } else if starts_from_hull(params, target) {
+    } else if starts_from_hull(params, target) && all_ortho(target) {
         format!("{sphere}, pushed radially onto the views' hull")
     } else {
         sphere
