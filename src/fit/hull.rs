@@ -70,7 +70,26 @@ struct View<'a> {
     sdf: Vec<f64>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// View `k` of `target`, with its distance field when `distances` (only tests of the mask
+    /// otherwise), or None when its mask is empty.
+    fn of(target: &'a FitTarget, k: usize, distances: bool) -> Option<View<'a>> {
+        let (s, cam) = (target.size as usize, &target.cameras[k]);
+        let mask = &target.masks[k * s * s..(k + 1) * s * s];
+        let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
+        if !inside.contains(&true) {
+            return None;
+        }
+        let sdf = if distances {
+            let d_in = super::depth::outline_distance(&inside, s, s);
+            let d_out = super::depth::site_distance(&inside, s, s);
+            inside.iter().zip(d_in.iter().zip(&d_out)).map(|(&i, (&a, &b))| if i { -a } else { b - 0.5 }).collect()
+        } else {
+            Vec::new()
+        };
+        Some(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, sdf })
+    }
+
     /// Continuous pixel coordinates of world point `p`: pixel (i, j) covers [i, i + 1) × [j, j + 1),
     /// row 0 at the top (docs/conventions.md, "Image"). `Camera::to_camera` with R and e computed once.
     /// A point at or behind a perspective camera's eye has none (NaN: outside every pixel).
@@ -112,27 +131,6 @@ impl View<'_> {
         let at = |i: usize, j: usize| self.sdf[j * self.size + i];
         let d = (1.0 - fu) * (1.0 - fv) * at(i0, j0) + fu * (1.0 - fv) * at(i1, j0) + (1.0 - fu) * fv * at(i0, j1) + fu * fv * at(i1, j1);
         (d + (c - cc).length()) * self.pixel(p)
-    }
-}
-
-impl<'a> View<'a> {
-    /// View `k` of `target`, with its distance field when `distances` (only tests of the mask
-    /// otherwise), or None when its mask is empty.
-    fn of(target: &'a FitTarget, k: usize, distances: bool) -> Option<View<'a>> {
-        let (s, cam) = (target.size as usize, &target.cameras[k]);
-        let mask = &target.masks[k * s * s..(k + 1) * s * s];
-        let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
-        if !inside.contains(&true) {
-            return None;
-        }
-        let sdf = if distances {
-            let d_in = super::depth::outline_distance(&inside, s, s);
-            let d_out = super::depth::site_distance(&inside, s, s);
-            inside.iter().zip(d_in.iter().zip(&d_out)).map(|(&i, (&a, &b))| if i { -a } else { b - 0.5 }).collect()
-        } else {
-            Vec::new()
-        };
-        Some(View { rot: cam.rotation(), eye: cam.eye(), lens: cam.lens(), size: s, mask, sdf })
     }
 }
 
