@@ -35,6 +35,7 @@ use crate::mesh::Mesh;
 use fast_surface_nets::ndshape::RuntimeShape;
 use fast_surface_nets::{SurfaceNetsBuffer, surface_nets};
 use glam::{DMat3, DVec2, DVec3, Vec3};
+use std::borrow::Cow;
 
 /// The hull is looked for inside [−BOUND, BOUND]³ (SoftRas's parametrization needs (−1, 1)³).
 const BOUND: f64 = 0.95;
@@ -53,6 +54,10 @@ const MEASURE: f64 = 48.0;
 /// 0.789 → 0.751), their unseen sides sinking (module doc).
 const PERSPECTIVE_GROW: f64 = 0.5;
 
+/// Masks are read at most this many pixels across (box-filtered above it): the grid has at most
+/// [`MAX_CELLS`] cells along a side, and a 16384² view's distance fields would take gigabytes.
+const MAX_SIDE: usize = 512;
+
 /// Cells along the longest side: at least (a coarser grid loses the shape), at most (cost).
 const MIN_CELLS: f64 = 16.0;
 const MAX_CELLS: f64 = 192.0;
@@ -64,7 +69,7 @@ struct View<'a> {
     eye: DVec3,
     lens: Lens,
     size: usize,
-    mask: &'a [f32],
+    mask: Cow<'a, [f32]>,
     /// Pixels, negative inside: −(distance to the nearest outside pixel centre − ½), positive outside:
     /// distance to the nearest inside pixel centre − ½ (beyond the image is outside).
     sdf: Vec<f64>,
@@ -74,8 +79,8 @@ impl<'a> View<'a> {
     /// View `k` of `target`, with its distance field when `distances` (only tests of the mask
     /// otherwise), or None when its mask is empty.
     fn of(target: &'a FitTarget, k: usize, distances: bool) -> Option<View<'a>> {
-        let (s, cam) = (target.size as usize, &target.cameras[k]);
-        let mask = &target.masks[k * s * s..(k + 1) * s * s];
+        let (full, cam) = (target.size as usize, &target.cameras[k]);
+        let (mask, s) = reduced(&target.masks[k * full * full..(k + 1) * full * full], full);
         let inside: Vec<bool> = mask.iter().map(|&m| m > 0.5).collect();
         if !inside.contains(&true) {
             return None;
@@ -132,6 +137,25 @@ impl<'a> View<'a> {
         let d = (1.0 - fu) * (1.0 - fv) * at(i0, j0) + fu * (1.0 - fv) * at(i1, j0) + (1.0 - fu) * fv * at(i0, j1) + fu * fv * at(i1, j1);
         (d + (c - cc).length()) * self.pixel(p)
     }
+}
+
+/// A `size`² mask, or above [`MAX_SIDE`] its box-filtered copy at most that side (each pixel the mean
+/// of a square block of the original, clipped at the image's edge) and the new side.
+fn reduced(mask: &[f32], size: usize) -> (Cow<'_, [f32]>, usize) {
+    if size <= MAX_SIDE {
+        return (Cow::Borrowed(mask), size);
+    }
+    let f = size.div_ceil(MAX_SIDE);
+    let s = size.div_ceil(f);
+    let mut out = vec![0.0f32; s * s];
+    for j in 0..s {
+        for i in 0..s {
+            let (rows, cols) = (j * f..((j + 1) * f).min(size), i * f..((i + 1) * f).min(size));
+            let n = (rows.len() * cols.len()) as f32;
+            out[j * s + i] = rows.flat_map(|y| mask[y * size + cols.start..y * size + cols.end].iter()).sum::<f32>() / n;
+        }
+    }
+    (Cow::Owned(out), s)
 }
 
 /// A regular grid of points `origin + (x, y, z) h`, x fastest (fast_surface_nets' `RuntimeShape`).

@@ -242,7 +242,15 @@ fn perspective_views_start_from_their_visual_hull() {
     // a box 0.4 × 0.6 × 0.8: the hull of 24 views of a convex box is the box with its corners cut
     // less than exactly, so a little larger than it, never smaller
     let half = DVec3::new(0.2, 0.3, 0.4);
-    let m = start(&perspective_target(&softras::shapes::cuboid(glam::Vec3::ZERO, half.as_vec3()), 96));
+    let cuboid = softras::shapes::cuboid(glam::Vec3::ZERO, half.as_vec3());
+    // masks above 512² are read box-filtered to at most 512 across: the same hull within a pixel
+    let big = start(&perspective_target(&cuboid, 640));
+    let m = start(&perspective_target(&cuboid, 96));
+    let bbox = |m: &Mesh| {
+        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())))
+    };
+    let ((a, b), (c, d)) = (bbox(&big), bbox(&m));
+    assert!((a - c).abs().max_element() < 0.015 && (b - d).abs().max_element() < 0.015, "at 640²: {a} … {b}, at 96²: {c} … {d}");
     // slanted sides leave Surface Nets' quads bent, and some of their triangles thin (the sheet's
     // axis-aligned sides do not): no face of zero area, the fit's Laplacian evens them out
     assert_eq!(closed_manifold_with(&m, 1e-9), 2, "a box is a sphere");
