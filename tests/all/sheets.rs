@@ -281,7 +281,10 @@ fn perspective_views_start_from_their_visual_hull() {
     for (i, m) in apart.masks[top..top + 32 * 32].iter_mut().enumerate() {
         *m = if i % 32 < 3 && i / 32 < 3 { 1.0 } else { 0.0 };
     }
-    assert_eq!(start(&apart).faces.len(), 5120);
+    let from = start(&apart);
+    assert_eq!(from.faces.len(), 5120);
+    let p = FitParams { size: 32, ..FitParams::default() }.for_views(apart.cameras.len());
+    assert_eq!(softras::fit::depth::describe_start(&p, &apart, &from), "icosphere level 4 radius 0.5", "the report names it");
     // one view alone has no hull: the fit starts from the squeezed icosphere's face count
     let mut one = perspective_target(&torus, 32);
     one.cameras.truncate(1);
