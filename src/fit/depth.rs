@@ -311,7 +311,9 @@ pub fn all_ortho(target: &super::FitTarget) -> bool {
 pub fn describe_start(params: &super::FitParams, target: &super::FitTarget, start: &crate::Mesh) -> String {
     let sphere = format!("icosphere level {} radius {}", params.template_level, params.template_radius);
     let sphere_faces = 20 * 4usize.pow(params.template_level);
-    if prior_active(params, target) {
+    if prior_active(params, target) && start.faces.len() != sphere_faces {
+        format!("the outline inflated by the depth prior ({} faces)", start.faces.len())
+    } else if prior_active(params, target) {
         format!("{sphere}, squeezed to the outline (depth prior)")
     } else if starts_from_hull(params, target) && start.faces.len() != sphere_faces {
         format!("visual hull of the {} views ({} faces)", target.cameras.len(), start.faces.len())
@@ -322,7 +324,11 @@ pub fn describe_start(params: &super::FitParams, target: &super::FitTarget, star
     }
 }
 
-/// The default template of a fit: the icosphere, or — when the depth prior is on — the same icosphere
+/// The default template of a fit: the icosphere, or — when the depth prior is on — the prior's own
+/// shape, the outline inflated to ±t·h about the centre plane and meshed like the hull
+/// ([`super::hull::inflated`]: holes and gaps of the outline included; single-view table at 500 steps:
+/// lowest silhouette IoU of chair, animal, mug, duck and sphere 0.998 against 0.867 from the squeezed
+/// sphere, mean voxel IoU 0.595 against 0.590), or where that is empty the same icosphere
 /// squeezed along each image axis where view 0's silhouette is narrower than it (to the outline's
 /// bounding box on the centre plane), centred on that box. A thin or elongated
 /// silhouette is then reached in a few steps instead of shrinking a sphere through SoftRas's sigmoid
@@ -336,6 +342,10 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
         return ortho_squeeze(sphere, params, target);
     }
     let (s, cam) = (target.size as usize, &target.cameras[0]);
+    let hmap = height_map(&target.masks[..s * s], target.size, cam);
+    if let Some(m) = super::hull::inflated(target, &hmap, params.thickness, 20 * 4usize.pow(params.template_level)) {
+        return Ok(super::prepare_template(m)?.0);
+    }
     // NDC → world on the centre plane
     let Some([x0, x1, y0, y1]) = outline_box(&target.masks[..s * s], s, cam.lens().world_per_ndc(cam.distance)) else {
         return Ok(sphere);

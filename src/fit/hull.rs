@@ -286,11 +286,18 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     if !dirs.iter().any(|d| d.cross(dirs[0]).length() > 1e-6) {
         return None;
     }
+    let grow = if target.cameras.iter().all(|c| c.ortho_scale().is_some()) { 0.0 } else { PERSPECTIVE_GROW };
+    mesh_region(faces, |g: &Grid, field: bool| g.occupancy(target, grow, field))
+}
+
+/// The region a grid test marks inside, found in the search cube and meshed with about `faces` faces:
+/// `test(grid, field)` gives each point's inside flag and, when `field`, a signed distance (world
+/// units, negative inside) that places the surface between the points.
+fn mesh_region(faces: usize, test: impl Fn(&Grid, bool) -> (Vec<bool>, Vec<f64>)) -> Option<Mesh> {
     // 1. the bounding box, from a coarse grid over the search cube (grown by its spacing)
     let h0 = 2.0 * BOUND / (COARSE - 1) as f64;
     let coarse = Grid { origin: DVec3::splat(-BOUND), h: h0, n: [COARSE; 3] };
-    let grow = if target.cameras.iter().all(|c| c.ortho_scale().is_some()) { 0.0 } else { PERSPECTIVE_GROW };
-    let (occ, _) = coarse.occupancy(target, grow, false);
+    let (occ, _) = test(&coarse, false);
     let (lo, hi) = occ
         .iter()
         .enumerate()
@@ -306,11 +313,11 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     //    number goes as 1 / h²
     let h1 = longest / MEASURE;
     let g1 = Grid::over(lo, hi, h1, 1);
-    let measured = g1.boundary_faces(&g1.occupancy(target, grow, false).0) as f64;
+    let measured = g1.boundary_faces(&test(&g1, false).0) as f64;
     let h = (h1 * (2.0 * measured / faces.max(1) as f64).sqrt()).clamp(longest / MAX_CELLS, longest / MIN_CELLS);
     // 3. the grid, two points of outside around it (Surface Nets makes no face on the grid's last plane)
     let grid = Grid::over(lo, hi, h, 2);
-    let (mut occ, mut field) = grid.occupancy(target, grow, true);
+    let (mut occ, mut field) = test(&grid, true);
     make_well_composed(&mut occ, &field, grid.n);
     // the inside is the points' test; the distances only place the crossings between them
     let tiny = 1e-3 * h;
@@ -329,4 +336,36 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     let faces: Vec<[u32; 3]> = buf.indices.chunks_exact(3).map(|t| [t[0], t[1], t[2]]).collect();
     let m = Mesh { vertices, faces };
     (!m.faces.is_empty()).then_some(m)
+}
+
+/// The depth prior's shape for view 0 of `target` as a closed mesh of about `faces` faces: the points
+/// whose weak-perspective position (their lateral camera coordinates on the centre plane, where
+/// [`super::depth::depth_loss`] reads h) falls inside the mask and whose depth offset from the centre
+/// plane is at most `thickness` × h there (`hmap`: [`super::depth::height_map`]). The outline's holes
+/// and gaps are there from the start (a mug's handle, the space between a chair's legs), which a
+/// sphere, squeezed or not, cannot make.
+pub fn inflated(target: &FitTarget, hmap: &[f32], thickness: f64, faces: usize) -> Option<Mesh> {
+    let view = View::of(target, 0, true)?;
+    let (s, z0) = (target.size as usize, target.cameras[0].distance);
+    let back = view.rot.transpose();
+    mesh_region(faces, |g: &Grid, field: bool| {
+        let (mut occ, mut dist) = (Vec::with_capacity(g.len()), Vec::with_capacity(if field { g.len() } else { 0 }));
+        for k in 0..g.len() {
+            let p = g.point(k);
+            let pc = view.rot * (p - view.eye);
+            let on_plane = back * DVec3::new(pc.x, pc.y, z0) + view.eye;
+            let q = view.lens.project(DVec3::new(pc.x, pc.y, z0));
+            let off = (pc.z - z0).abs();
+            let f = if view.inside(on_plane) {
+                off - thickness * super::depth::sample(hmap, s, s, q.x, q.y).0
+            } else {
+                off.max(view.distance(on_plane))
+            };
+            occ.push(p.abs().max_element() <= BOUND && f < 0.0);
+            if field {
+                dist.push(f);
+            }
+        }
+        (occ, dist)
+    })
 }

@@ -285,6 +285,24 @@ fn perspective_views_start_from_their_visual_hull() {
     assert_eq!(from.faces.len(), 5120);
     let p = FitParams { size: 32, ..FitParams::default() }.for_views(apart.cameras.len());
     assert_eq!(softras::fit::depth::describe_start(&p, &apart, &from), "icosphere level 4 radius 0.5", "the report names it");
+    // one view with the depth prior: the outline inflated, its hole included (elevation 0, azimuth 0
+    // looks through the torus)
+    let all = perspective_target(&torus, 64);
+    let k = 8;
+    let one = FitTarget {
+        size: 64,
+        cameras: vec![all.cameras[k]],
+        masks: all.masks[k * 64 * 64..(k + 1) * 64 * 64].to_vec(),
+        names: vec!["front".into()],
+        weights: vec![1.0],
+    };
+    assert_eq!((all.cameras[k].elevation, all.cameras[k].azimuth), (0.0, -0.0));
+    let p = FitParams { size: 64, ..FitParams::default() }.for_views(1);
+    let m = start_template(&p, &one).unwrap();
+    assert_eq!(closed_manifold_with(&m, 1e-9), 0, "the inflated ring has one hole (genus 1)");
+    let w = |p: DVec3| softras::shapes::winding_number(&m, p);
+    assert!(w(DVec3::ZERO).abs() < 0.1 && w(DVec3::new(0.35, 0.0, 0.0)) > 0.9, "the hole is empty, the ring solid");
+    assert!(softras::fit::depth::describe_start(&p, &one, &m).starts_with("the outline inflated by the depth prior"));
     // one view alone has no hull: the fit starts from the squeezed icosphere's face count
     let mut one = perspective_target(&torus, 32);
     one.cameras.truncate(1);
