@@ -300,6 +300,12 @@ pub fn hull_sigma(params: &super::FitParams, target: &super::FitTarget) -> bool 
     starts_from_hull(params, target) && all_ortho(target)
 }
 
+/// Faces of the icosphere template (20·4^level): the hull and the inflated start are meshed with about
+/// as many.
+fn template_faces(params: &super::FitParams) -> usize {
+    20 * 4usize.pow(params.template_level)
+}
+
 /// Whether every view of `target` is orthographic (a reference sheet).
 pub fn all_ortho(target: &super::FitTarget) -> bool {
     target.cameras.iter().all(|c| c.ortho_scale().is_some())
@@ -310,7 +316,7 @@ pub fn all_ortho(target: &super::FitTarget) -> bool {
 /// views' extents where a fit mixes projections).
 pub fn describe_start(params: &super::FitParams, target: &super::FitTarget, start: &crate::Mesh) -> String {
     let sphere = format!("icosphere level {} radius {}", params.template_level, params.template_radius);
-    let sphere_faces = 20 * 4usize.pow(params.template_level);
+    let sphere_faces = template_faces(params);
     if prior_active(params, target) && start.faces.len() != sphere_faces {
         format!("the outline inflated by the depth prior ({} faces)", start.faces.len())
     } else if prior_active(params, target) {
@@ -343,7 +349,7 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
     }
     let (s, cam) = (target.size as usize, &target.cameras[0]);
     let hmap = height_map(&target.masks[..s * s], target.size, cam);
-    if let Some(m) = super::hull::inflated(target, &hmap, params.thickness, 20 * 4usize.pow(params.template_level)) {
+    if let Some(m) = super::hull::inflated(target, &hmap, params.thickness, template_faces(params)) {
         return Ok(super::prepare_template(m)?.0);
     }
     // NDC → world on the centre plane
@@ -379,9 +385,8 @@ pub fn start_template(params: &super::FitParams, target: &super::FitTarget) -> c
 /// the fit erodes it, see [`super::hull`]).
 fn ortho_squeeze(sphere: crate::Mesh, params: &super::FitParams, target: &super::FitTarget) -> crate::Result<crate::Mesh> {
     if starts_from_hull(params, target) {
-        let faces = 20 * 4usize.pow(params.template_level);
         let radial = || if all_ortho(target) { radial_hull(&sphere, params, target) } else { None };
-        if let Some(m) = super::hull::visual_hull(target, faces).or_else(radial) {
+        if let Some(m) = super::hull::visual_hull(target, template_faces(params)).or_else(radial) {
             return Ok(super::prepare_template(m)?.0);
         }
     }

@@ -286,7 +286,7 @@ pub fn visual_hull(target: &FitTarget, faces: usize) -> Option<Mesh> {
     if !dirs.iter().any(|d| d.cross(dirs[0]).length() > 1e-6) {
         return None;
     }
-    let grow = if target.cameras.iter().all(|c| c.ortho_scale().is_some()) { 0.0 } else { PERSPECTIVE_GROW };
+    let grow = if super::depth::all_ortho(target) { 0.0 } else { PERSPECTIVE_GROW };
     mesh_region(faces, |g: &Grid, field: bool| g.occupancy(target, grow, field))
 }
 

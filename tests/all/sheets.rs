@@ -118,6 +118,11 @@ fn start(target: &FitTarget) -> Mesh {
     start_template(&FitParams { size: target.size, ..FitParams::default() }.for_views(target.cameras.len()), target).unwrap()
 }
 
+/// The smallest and largest coordinates of `m`'s vertices.
+fn bounding_box(m: &Mesh) -> (DVec3, DVec3) {
+    m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())))
+}
+
 fn signed_volume(m: &Mesh) -> f64 {
     m.faces.iter().map(|f| f.map(|k| m.vertices[k as usize].as_dvec3())).map(|[a, b, c]| a.dot(b.cross(c)) / 6.0).sum()
 }
@@ -188,8 +193,7 @@ fn a_box_sheet_starts_from_its_visual_hull_closed_manifold_and_outward() {
     // about the icosphere template's face count (level 4: 5120)
     assert!((2560..10240).contains(&m.faces.len()), "{} faces", m.faces.len());
     // its bounding box is the box's (within a pixel: 1.25 / 128 world units), centred as the sheet puts it
-    let (lo, hi) =
-        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())));
+    let (lo, hi) = bounding_box(&m);
     let half = DVec3::new(1.0 / 6.0, 1.0 / 3.0, 0.5);
     let px = SHEET_WIDTH / 128.0;
     assert!((hi - half).abs().max_element() < px && (lo + half).abs().max_element() < px, "bounding box {lo} … {hi}, want ±{half}");
@@ -246,17 +250,13 @@ fn perspective_views_start_from_their_visual_hull() {
     // masks above 512² are read box-filtered to at most 512 across: the same hull within a pixel
     let big = start(&perspective_target(&cuboid, 640));
     let m = start(&perspective_target(&cuboid, 96));
-    let bbox = |m: &Mesh| {
-        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())))
-    };
-    let ((a, b), (c, d)) = (bbox(&big), bbox(&m));
+    let ((a, b), (c, d)) = (bounding_box(&big), bounding_box(&m));
     assert!((a - c).abs().max_element() < 0.015 && (b - d).abs().max_element() < 0.015, "at 640²: {a} … {b}, at 96²: {c} … {d}");
     // slanted sides leave Surface Nets' quads bent, and some of their triangles thin (the sheet's
     // axis-aligned sides do not): no face of zero area, the fit's Laplacian evens them out
     assert_eq!(closed_manifold_with(&m, 1e-9), 2, "a box is a sphere");
     assert!((2560..10240).contains(&m.faces.len()), "{} faces", m.faces.len());
-    let (lo, hi) =
-        m.vertices.iter().fold((DVec3::INFINITY, DVec3::NEG_INFINITY), |(lo, hi), v| (lo.min(v.as_dvec3()), hi.max(v.as_dvec3())));
+    let (lo, hi) = bounding_box(&m);
     // it holds the box (less a pixel: 2 · 2.732 · tan 15° / 96 ≈ 0.015 world units at the centre) and
     // is at most a grid spacing (about 0.03 here) larger: with perspective views the grid's points
     // within half a spacing of every mask count as inside
