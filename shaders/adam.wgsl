@@ -1,5 +1,7 @@
 // adam.wgsl — torch.optim.Adam on every parameter: Δ per vertex (gradient from vertex_grad.wgsl) and the
-// centre c at index num_verts (gradient = stats[0].xyz from reduce.wgsl). A non-finite gradient leaves
+// centre c at index num_verts (gradient = stats[0].xyz from reduce.wgsl). While the depth prior is on
+// (lambda_depth > 0) c is held, parameters and moments untouched (fit::cpu::CpuFitter::step, the
+// oracle). A non-finite gradient leaves
 // its parameter and moments untouched, so no NaN reaches the mesh; the host sees it in the stats and
 // rolls back.
 // Dispatch: (ceil((num_verts + 1) / GROUP), 1, 1).
@@ -19,6 +21,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     }
     var g = grads[i].xyz;
     if (i == fu.num_verts) {
+        if (fu.lambda_depth > 0.0) {
+            return;
+        }
         g = stats[0].xyz;
     }
     if (!(is_finite(g.x) && is_finite(g.y) && is_finite(g.z))) {

@@ -165,7 +165,11 @@ impl Fitter for CpuFitter {
         let adam = AdamSettings { lr: live.lr, beta1: self.params.beta1, beta2: self.params.beta2, eps: self.params.adam_eps };
         let st = &mut self.state;
         let n = st.delta.len();
-        for (i, &g) in gd.iter().chain([&gc]).enumerate() {
+        // SoftRas's centre c is held while the depth prior is on (docs/conventions.md "Depth prior"):
+        // moving it shifts every vertex at once, and Adam's steps on it made the fit spike
+        let held = self.hmap.is_some() && live.lambda_depth > 0.0;
+        let count = if held { n } else { n + 1 };
+        for (i, &g) in gd.iter().chain([&gc]).enumerate().take(count) {
             if !g.is_finite() {
                 continue;
             }
