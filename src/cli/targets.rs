@@ -118,6 +118,16 @@ pub fn load_targets(a: &FitArgs, params: &mut FitParams) -> Result<(FitTarget, V
         if empty > 0 {
             eprintln!("warning: --target-mesh {}: {empty} of {} rendered silhouettes are empty", tm.display(), rendered.cameras.len());
         }
+        let reach = mesh.vertices.iter().map(|v| v.abs().max_element()).fold(0.0f32, f32::max);
+        if reach >= 1.0 {
+            eprintln!(
+                "warning: --target-mesh {}: the mesh reaches {reach:.3} from the origin along an axis, outside the unit \
+                 cube where fits work (Adam's SoftRas parametrization keeps every vertex inside (−1, 1)³, and the demo \
+                 cameras see about ±0.73 at the default distance): scale it to a longest side of about 1.2, as SoftRas's \
+                 demo meshes",
+                tm.display()
+            );
+        }
         for c in &rendered.cameras {
             infos.push(ViewInfo { file: name.clone(), distance: c.distance, elevation: c.elevation, azimuth: c.azimuth });
         }

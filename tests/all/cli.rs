@@ -293,6 +293,17 @@ fn empty_or_degenerate_results_are_reported() {
         softras(&["fit", "--target-mesh", &p("far.obj"), "--num-views", "4", "--size", "16", "--steps", "5", "--out", &p("o.obj")]);
     assert!(!ok && err.starts_with("error: ") && err.contains("outside every view"), "{err}");
     assert!(!d.join("o.obj").exists());
+    // a mesh beyond the unit cube (a public mesh in its own units) is fitted with a warning; one inside
+    // the cube has none
+    for (scale, warned) in [(5.0, true), (1.0, false)] {
+        let mut big = softras::shapes::sphere();
+        big.vertices.iter_mut().for_each(|v| *v *= scale);
+        big.save_obj(std::path::Path::new(&p("big.obj"))).unwrap();
+        let (ok, _, err) =
+            softras(&["fit", "--target-mesh", &p("big.obj"), "--num-views", "2", "--size", "16", "--steps", "2", "--out", &p("o.obj")]);
+        assert!(ok, "{err}");
+        assert_eq!(err.contains("warning") && err.contains("outside the unit cube"), warned, "scale {scale}: {err}");
+    }
     // a render that covers no pixel says so
     let (ok, _, err) = softras(&["render", "--mesh", &p("far.obj"), "--camera", "2.732,0,0", "--size", "16", "--out", &p("far.png")]);
     assert!(ok && err.contains("warning") && err.contains("no pixel"), "{err}");
