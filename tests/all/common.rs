@@ -7,6 +7,11 @@ use softras::raster::gpu::GpuRaster;
 use softras::{Camera, Mesh};
 use std::sync::Arc;
 
+/// A JSON report (`fit --report`) as written.
+pub fn read_report(p: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
 /// Runs the softras binary: (success, stdout, stderr).
 pub fn softras(args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_softras")).args(args).output().unwrap();

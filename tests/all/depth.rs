@@ -212,7 +212,7 @@ fn one_view_fit(shape: &str, az: &str, extra: &[&str]) -> (f64, f64, f64) {
     args.extend_from_slice(extra);
     let (ok, _, err) = softras(&args);
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let r = read_report(&rep);
     let history = std::fs::read_to_string(&hist).unwrap();
     let late = history.lines().skip(1).map(|l| l.split(',').map(|c| c.parse::<f64>().unwrap()).collect::<Vec<_>>());
     let lowest = late.filter(|row| row[0] > 100.0).map(|row| row[2]).fold(f64::INFINITY, f64::min);

@@ -2,11 +2,7 @@
 use crate::mesh::tempdir;
 use std::path::Path;
 
-use crate::common::softras;
-
-fn report(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
+use crate::common::{read_report, softras, write_shape};
 
 #[test]
 fn default_target_reaches_hard_iou_097_in_500_steps() {
@@ -31,7 +27,7 @@ fn default_target_reaches_hard_iou_097_in_500_steps() {
         masks.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r = report(&rep);
+    let r = read_report(&rep);
     let keys: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).collect();
     let mut want = vec!["steps", "seconds", "steps_per_second", "loss", "soft_iou_mean", "hard_iou_mean", "views", "params"];
     want.sort();
@@ -115,7 +111,7 @@ fn multi_view_fit_of_a_chair_reaches_hard_iou_095() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r = report(&rep);
+    let r = read_report(&rep);
     assert_eq!(r["views"].as_array().unwrap().len(), 24);
     let hard = r["hard_iou_mean"].as_f64().unwrap();
     assert!(hard >= 0.95, "hard IoU mean {hard}");
@@ -204,7 +200,7 @@ fn num_views_keeps_round_i_total_over_n() {
 fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
     let d = tempdir();
     let (target, rep, out) = (d.join("sphere.obj"), d.join("r.json"), d.join("fit.obj"));
-    crate::common::write_shape("sphere", &target);
+    write_shape("sphere", &target);
     let (ok, _, err) = softras(&[
         "fit",
         "--target-mesh",
@@ -223,7 +219,7 @@ fn reconstruction_from_a_target_mesh_reports_3d_metrics() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r = report(&rep);
+    let r = read_report(&rep);
     assert_eq!(r["views"].as_array().unwrap().len(), 12);
     assert_eq!(r["views"][1]["azimuth"], -150.0, "view 1 is index round(120/12) = 10: elevation −60, azimuth −150");
     assert_eq!(r["views"][1]["elevation"], -60.0);
@@ -250,7 +246,7 @@ fn tmp_files(d: &Path) -> Vec<String> {
 fn an_output_that_is_an_input_or_another_output_is_refused_before_any_work() {
     let d = tempdir();
     let target = d.join("T.obj");
-    crate::common::write_shape("sphere", &target);
+    write_shape("sphere", &target);
     let target_bytes = std::fs::read(&target).unwrap();
     let pic = d.join("pic.png");
     image::GrayImage::from_fn(32, 32, |x, y| image::Luma([if (x as i32 - 16).pow(2) + (y as i32 - 16).pow(2) < 80 { 255 } else { 0 }]))
@@ -466,7 +462,7 @@ fn inputs_are_regular_files_of_bounded_size() {
 fn memory_and_views_are_bounded_before_any_allocation() {
     let d = tempdir();
     let target = d.join("T.obj");
-    crate::common::write_shape("sphere", &target);
+    write_shape("sphere", &target);
     let (t, o) = (target.to_str().unwrap().to_string(), d.join("o.obj").to_str().unwrap().to_string());
     for backend in ["cpu", "gpu", "auto"] {
         // 120 views at 16384²: 32 G pixels (the CPU engine alone would need 1.3 TB)
@@ -597,7 +593,7 @@ fn a_chair_from_three_sheet_pictures_keeps_its_legs() {
 fn a_chair_from_24_perspective_views_starts_from_its_hull() {
     let d = tempdir();
     let obj = d.join("chair.obj");
-    softras::shapes::chair().save_obj(&obj).unwrap();
+    write_shape("chair", &obj);
     let (out, rep) = (d.join("fit.obj"), d.join("r.json"));
     let (ok, _, err) = softras(&[
         "fit",
@@ -615,7 +611,7 @@ fn a_chair_from_24_perspective_views_starts_from_its_hull() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let r = read_report(&rep);
     let start = r["params"]["template"].as_str().unwrap();
     assert!(start.starts_with("visual hull of the 24 views"), "{start}");
     let voxel = r["metrics"]["voxel_iou"].as_f64().unwrap();

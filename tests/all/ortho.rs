@@ -344,7 +344,7 @@ fn cli_renders_and_fits_orthographic_views_and_refuses_bad_widths() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let r = read_report(&rep);
     let iou = r["hard_iou_mean"].as_f64().unwrap();
     assert!(iou > 0.9, "mug from three orthographic views: hard IoU {iou}");
     let ortho_mesh = softras::Mesh::load_obj(&out).unwrap();
@@ -363,7 +363,7 @@ fn cli_renders_and_fits_orthographic_views_and_refuses_bad_widths() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let r = read_report(&rep);
     assert!(r["views"][0].get("projection").is_none(), "{r}");
     // read as perspective (2 · 2.732 · tan 15° ≈ 1.46 across at the centre instead of 2.5) the pictures
     // make a mesh about 0.59 times as large
@@ -394,7 +394,7 @@ fn cli_renders_and_fits_orthographic_views_and_refuses_bad_widths() {
         rep.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&rep).unwrap()).unwrap();
+    let r = read_report(&rep);
     assert!(r["hard_iou_mean"].as_f64().unwrap() > 0.5, "{r}");
     // bad widths: a clear error naming the flag and exit 1, never a panic
     let png = d.join("x.png");

@@ -63,7 +63,7 @@ fn the_viewer_and_fit_give_the_same_mesh_for_a_sheet() {
     args.extend(["--report".to_string(), report.display().to_string()]);
     let (ok, _, err) = crate::common::softras(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(ok, "{err}");
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let r = crate::common::read_report(&report);
     let start = r["params"]["template"].as_str().unwrap();
     assert!(start.starts_with("visual hull of the 3 views"), "the report names the start: {start}");
     // the σ that `fit` (and `view`) give a fit that starts from the hull

@@ -220,8 +220,7 @@ fn fit_views_csv_takes_a_weight_column() {
         (ok, err, obj, rep)
     };
     let weights = |rep: &std::path::Path| -> Vec<f64> {
-        let r: serde_json::Value = serde_json::from_slice(&std::fs::read(rep).unwrap()).unwrap();
-        r["views"].as_array().unwrap().iter().map(|v| v["weight"].as_f64().unwrap()).collect()
+        read_report(rep)["views"].as_array().unwrap().iter().map(|v| v["weight"].as_f64().unwrap()).collect()
     };
     let (ok, err, plain, rep) = fit("plain", "", ["", ""]);
     assert!(ok, "{err}");
